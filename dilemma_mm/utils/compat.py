@@ -1,0 +1,2 @@
+def apply_compat_patches():
+    pass
