@@ -35,7 +35,7 @@ LOG_PROCESSORS = _child(mmpretrain_registry.LOG_PROCESSORS)
 OPTIMIZERS = _child(mmpretrain_registry.OPTIMIZERS)
 OPTIM_WRAPPERS = _child(mmpretrain_registry.OPTIM_WRAPPERS)
 OPTIM_WRAPPER_CONSTRUCTORS = _child(
-    mmpretrain_registry.OPTIM_WRAPPER_CONSTRUCTORS, 'engine')
+    mmpretrain_registry.OPTIM_WRAPPER_CONSTRUCTORS)
 PARAM_SCHEDULERS = _child(mmpretrain_registry.PARAM_SCHEDULERS)
 
 DATASETS = _child(mmpretrain_registry.DATASETS)
