@@ -1,5 +1,5 @@
-"""Set up the process for dilemma_mm: registries' default scope and the
-compatibility fixes of :mod:`dilemma_mm.utils.compat`."""
+"""Set up a process for dilemma_mm: compatibility fixes, registration and the
+default scope."""
 import datetime
 import warnings
 
@@ -7,9 +7,14 @@ from mmengine import DefaultScope
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every dilemma_mm component and make ``dilemma_mm`` the default
-    scope (mmpretrain's and mmengine's components resolve through it)."""
-    import dilemma_mm  # noqa: F401  (importing registers the components)
+    """Register every dilemma_mm and mmpretrain component.
+
+    Args:
+        init_default_scope (bool): Make ``dilemma_mm`` the default scope, so
+            that our names and, through the parent registries, mmpretrain's
+            and mmengine's resolve without a prefix. Defaults to True.
+    """
+    import dilemma_mm  # noqa: F401  (importing registers everything)
     if not init_default_scope:
         return
     current = DefaultScope.get_current_instance()
@@ -23,7 +28,11 @@ def register_all_modules(init_default_scope: bool = True) -> None:
 
 
 def setup_env(init_default_scope: bool = True) -> None:
-    """Apply the compatibility fixes and register all modules."""
+    """Apply the compatibility fixes and register all modules.
+
+    Args:
+        init_default_scope (bool): See :func:`register_all_modules`.
+    """
     from .compat import apply_compat_patches
     apply_compat_patches()
     register_all_modules(init_default_scope)

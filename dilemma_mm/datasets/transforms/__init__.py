@@ -1,1 +1,3 @@
+from .token_drop import TokenDropTransform
 
+__all__ = ['TokenDropTransform']

@@ -1,1 +1,3 @@
+from .dilemma_vit import DilemmaViT
 
+__all__ = ['DilemmaViT']

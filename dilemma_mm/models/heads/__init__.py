@@ -1,1 +1,3 @@
+from .misplacement_head import MisplacementHead
 
+__all__ = ['MisplacementHead']

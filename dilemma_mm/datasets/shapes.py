@@ -1,0 +1,377 @@
+"""Procedural shape images in which only the *shape* tells classes apart.
+
+Each image is one filled shape on a background. Everything except the shape
+outline is a nuisance drawn independently of the class: the foreground and
+background textures (solid, stripes, checker, blobs, grain) and their
+colours, the scale, the rotation, the position and a little pixel noise. The
+foreground and background colours come from the same distribution, so the
+mean colour of an image says nothing about its class and a model has to look
+at the outline: the cue DILEMMA's misplaced-token detection is meant to
+teach.
+
+The dataset is an ImageNet-style folder readable by mmpretrain's
+``CustomDataset`` with ``data_prefix='train'`` (or ``'val'``)::
+
+    out/meta.json                  classes, parameters and counts
+    out/train/<class>/00000.png
+    out/val/<class>/00000.png
+
+Every image has its own random generator seeded by ``(seed, split, class,
+index)``, so the output does not depend on the order or the process in which
+images are drawn, and the same seed gives the same bytes.
+
+This module needs only NumPy and Pillow: ``tools/dataset_converters/
+make_shapes.py`` loads it without importing torch or mmpretrain.
+"""
+import json
+import os
+import os.path as osp
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# Alphabetical, so that the class indices here equal those CustomDataset
+# derives from the sorted folder names.
+SHAPE_CLASSES = ('arrow', 'circle', 'crescent', 'cross', 'ellipse', 'heart',
+                 'hexagon', 'pentagon', 'ring', 'square', 'star', 'triangle')
+TEXTURES = ('solid', 'stripes', 'checker', 'blobs', 'grain')
+SPLITS = ('train', 'val')
+# Bump when the drawing changes, so that cached folders are regenerated.
+GENERATOR_VERSION = 1
+
+# A polygon and the value it paints into the mask: 1 adds, 0 cuts a hole.
+Stroke = Tuple[np.ndarray, int]
+
+
+def _regular(n: int, radius: float = 1., phase: float = 0.) -> np.ndarray:
+    """``n`` points on a circle, the first at angle ``phase``."""
+    angles = phase + 2 * np.pi * np.arange(n) / n
+    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def _fit_unit(points: np.ndarray) -> np.ndarray:
+    """Centre the bounding box at the origin and scale to radius 1."""
+    points = points - (points.min(0) + points.max(0)) / 2
+    return points / np.linalg.norm(points, axis=1).max()
+
+
+@lru_cache(maxsize=None)
+def _unit_shape(name: str) -> Tuple[Stroke, ...]:
+    """Strokes of shape ``name`` inside the unit circle (y points down)."""
+    if name == 'circle':
+        return ((_regular(48), 1), )
+    if name == 'ellipse':
+        return ((_regular(48) * [1., .55], 1), )
+    if name in ('triangle', 'square', 'pentagon', 'hexagon'):
+        sides = dict(triangle=3, square=4, pentagon=5, hexagon=6)[name]
+        return ((_regular(sides, phase=-np.pi / 2), 1), )
+    if name == 'star':
+        outer = _regular(5, 1., -np.pi / 2)
+        inner = _regular(5, .42, -np.pi / 2 + np.pi / 5)
+        return ((np.stack([outer, inner], 1).reshape(-1, 2), 1), )
+    if name == 'cross':
+        w = .32  # half-width of an arm
+        arm = [(w, -1), (w, -w), (1, -w), (1, w), (w, w), (w, 1)]
+        pts = np.array(arm + [(-x, -y) for x, y in arm], dtype=float)
+        return ((_fit_unit(pts), 1), )
+    if name == 'ring':
+        return ((_regular(48), 1), (_regular(48, .55), 0))
+    if name == 'crescent':
+        return ((_regular(48), 1), (_regular(48, .82) + [.42, -.1], 0))
+    if name == 'heart':
+        t = np.linspace(0, 2 * np.pi, 64, endpoint=False)
+        x = 16 * np.sin(t)**3
+        y = 13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(
+            4 * t)
+        return ((_fit_unit(np.stack([x, -y], 1)), 1), )
+    if name == 'arrow':
+        pts = np.array([(-1, -.2), (.15, -.2), (.15, -.55), (1, 0),
+                        (.15, .55), (.15, .2), (-1, .2)])
+        return ((_fit_unit(pts), 1), )
+    raise ValueError(f'Unknown shape {name!r}; choose from {SHAPE_CLASSES}')
+
+
+def shape_mask(shape: str,
+               center: Sequence[float],
+               radius: float,
+               angle: float,
+               size: int,
+               supersample: int = 4) -> np.ndarray:
+    """Anti-aliased coverage of a shape on a ``size`` x ``size`` canvas.
+
+    Args:
+        shape (str): One of :data:`SHAPE_CLASSES`.
+        center (Sequence[float]): ``(x, y)`` of the shape's centre in pixels.
+        radius (float): Radius in pixels of the circle that bounds the shape.
+        angle (float): Rotation in radians.
+        size (int): Side of the square canvas in pixels.
+        supersample (int): Polygons are filled on a canvas this many times
+            larger and averaged down, which anti-aliases the outline.
+
+    Returns:
+        np.ndarray: Float32 array (size, size) in [0, 1].
+    """
+    rot = np.array([[np.cos(angle), -np.sin(angle)],
+                    [np.sin(angle), np.cos(angle)]])
+    big = Image.new('L', (size * supersample, ) * 2, 0)
+    draw = ImageDraw.Draw(big)
+    for points, value in _unit_shape(shape):
+        xy = (points @ rot.T * radius + np.asarray(center)) * supersample
+        draw.polygon([tuple(p) for p in xy], fill=255 * value)
+    mask = np.asarray(big, dtype=np.float32).reshape(size, supersample, size,
+                                                     supersample)
+    return mask.mean((1, 3)) / 255.
+
+
+@lru_cache(maxsize=8)
+def _grid(size: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates ``(x, y)``, each (size, size)."""
+    coords = np.arange(size, dtype=np.float32) + .5
+    return np.meshgrid(coords, coords)
+
+
+def _pattern(rng: np.random.Generator, kind: str, size: int) -> np.ndarray:
+    """A (size, size) map in [0, 1] that mixes a texture's two colours."""
+    x, y = _grid(size)
+    angle = rng.uniform(0, np.pi)
+    u = x * np.cos(angle) + y * np.sin(angle)
+    v = -x * np.sin(angle) + y * np.cos(angle)
+    if kind == 'solid':
+        return np.zeros((size, size), np.float32)
+    if kind == 'stripes':
+        period = rng.uniform(3, 10)
+        phase = rng.uniform(0, 1)
+        return (np.sin(2 * np.pi * (u / period + phase)) > 0).astype(
+            np.float32)
+    if kind == 'checker':
+        cell = rng.uniform(3, 9)
+        return ((np.floor(u / cell) + np.floor(v / cell)) % 2).astype(
+            np.float32)
+    if kind == 'blobs':
+        # Smooth random field: a coarse random grid upsampled bilinearly.
+        cells = int(rng.integers(3, 10))
+        coarse = rng.random((cells, cells), dtype=np.float32)
+        field = Image.fromarray(coarse, 'F').resize((size, size),
+                                                    Image.BILINEAR)
+        return np.asarray(field)
+    if kind == 'grain':
+        return rng.random((size, size), dtype=np.float32)
+    raise ValueError(f'Unknown texture {kind!r}; choose from {TEXTURES}')
+
+
+def _two_colours(rng: np.random.Generator,
+                 min_distance: float = 110.) -> np.ndarray:
+    """Base RGB colours of foreground and background, (2, 3).
+
+    Both are drawn from the same distribution (the swap of the two is as
+    likely), so colour is independent of which region is the shape; the
+    distance keeps the outline visible.
+    """
+    while True:
+        colours = rng.uniform(0, 255, size=(2, 3))
+        if np.linalg.norm(colours[0] - colours[1]) >= min_distance:
+            return colours
+
+
+def _texture(rng: np.random.Generator, base: np.ndarray,
+             size: int) -> Tuple[np.ndarray, str]:
+    """A textured (size, size, 3) float image around colour ``base``."""
+    kind = TEXTURES[rng.integers(len(TEXTURES))]
+    # The second colour stays near the base so that the texture's contrast
+    # stays below the foreground/background contrast.
+    second = np.clip(base + rng.uniform(-60, 60, size=3), 0, 255)
+    mix = _pattern(rng, kind, size)[..., None]
+    return base * (1 - mix) + second * mix, kind
+
+
+def render_shape(rng: np.random.Generator,
+                 shape: str,
+                 size: int = 64,
+                 return_params: bool = False):
+    """Draw one image of ``shape`` with all nuisances drawn from ``rng``.
+
+    Args:
+        rng (np.random.Generator): Source of every random choice.
+        shape (str): One of :data:`SHAPE_CLASSES`.
+        size (int): Side of the square image in pixels.
+        return_params (bool): Also return the drawn nuisance parameters.
+
+    Returns:
+        np.ndarray | tuple: The uint8 RGB image (size, size, 3), and with
+        ``return_params`` a dict of its parameters (centre, radius, angle,
+        colours, textures).
+    """
+    # Bounding radius 22-42 % of the side: 28-54 px wide shapes at 64 px.
+    radius = rng.uniform(.22, .42) * size
+    # The centre keeps 85 % of the bounding radius inside the image, so at
+    # most a thin sliver of the shape is cut off.
+    margin = .85 * radius
+    center = rng.uniform(margin, size - margin, size=2)
+    angle = rng.uniform(0, 2 * np.pi)
+    colours = _two_colours(rng)
+    fg, fg_kind = _texture(rng, colours[0], size)
+    bg, bg_kind = _texture(rng, colours[1], size)
+    alpha = shape_mask(shape, center, radius, angle, size)[..., None]
+    noise_std = rng.uniform(0, 8)
+    image = alpha * fg + (1 - alpha) * bg
+    image += rng.normal(0, noise_std, size=image.shape)
+    image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+    if not return_params:
+        return image
+    return image, dict(
+        shape=shape,
+        center=tuple(center),
+        radius=radius,
+        angle=angle,
+        fg_colour=tuple(colours[0]),
+        bg_colour=tuple(colours[1]),
+        fg_texture=fg_kind,
+        bg_texture=bg_kind,
+        noise_std=noise_std)
+
+
+def sample_rng(seed: int, split: str, shape: str,
+               index: int) -> np.random.Generator:
+    """The generator of one image, keyed by what identifies the image.
+
+    Args:
+        seed (int): Dataset seed.
+        split (str): ``'train'`` or ``'val'``.
+        shape (str): Class name, one of :data:`SHAPE_CLASSES`.
+        index (int): Index of the image within its class and split.
+
+    Returns:
+        np.random.Generator: A generator independent of all other images'.
+    """
+    return np.random.default_rng(
+        [seed, SPLITS.index(split),
+         SHAPE_CLASSES.index(shape), index])
+
+
+def _write_folder(job: Tuple[str, str, str, int, int, int]) -> int:
+    """Write the images of one (split, class) folder; returns their count."""
+    root, split, shape, count, size, seed = job
+    folder = osp.join(root, split, shape)
+    os.makedirs(folder, exist_ok=True)
+    for index in range(count):
+        image = render_shape(sample_rng(seed, split, shape, index), shape,
+                             size)
+        Image.fromarray(image).save(
+            osp.join(folder, f'{index:05d}.png'), format='PNG')
+    return count
+
+
+def _read_meta(out_dir: str) -> Optional[dict]:
+    try:
+        with open(osp.join(out_dir, 'meta.json')) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def make_shapes_dataset(out_dir: str,
+                        num_train: int = 250,
+                        num_val: int = 50,
+                        size: int = 64,
+                        seed: int = 0,
+                        classes: Optional[Sequence[str]] = None,
+                        workers: int = 1,
+                        force: bool = False,
+                        verbose: bool = True) -> dict:
+    """Write the shape dataset to ``out_dir`` unless it is already there.
+
+    ``meta.json`` is written last and marks a complete folder: when it holds
+    the same parameters, nothing is redone. Otherwise the images are written
+    to a temporary sibling folder that replaces ``out_dir`` only once it is
+    complete, so an interrupted run never leaves a half-written dataset
+    under the final name.
+
+    Args:
+        out_dir (str): Destination folder.
+        num_train (int): Training images per class.
+        num_val (int): Validation images per class.
+        size (int): Image side in pixels.
+        seed (int): Seed of the whole dataset.
+        classes (Sequence[str], optional): Subset of :data:`SHAPE_CLASSES`
+            (at least two). Defaults to all of them.
+        workers (int): Processes drawing (split, class) folders in parallel.
+        force (bool): Regenerate even if a matching dataset exists.
+        verbose (bool): Print counts and time.
+
+    Returns:
+        dict: The content of ``meta.json``.
+    """
+    classes = sorted(set(classes or SHAPE_CLASSES))
+    unknown = set(classes) - set(SHAPE_CLASSES)
+    if unknown or len(classes) < 2:
+        raise ValueError(f'classes must be at least two of {SHAPE_CLASSES}, '
+                         f'got {classes}')
+    if min(num_train, num_val) < 0 or size < 8:
+        raise ValueError('num_train and num_val must be >= 0 and size >= 8')
+    params = dict(
+        num_train=num_train,
+        num_val=num_val,
+        size=size,
+        seed=seed,
+        classes=classes,
+        version=GENERATOR_VERSION)
+    out_dir = osp.abspath(out_dir)
+    meta = _read_meta(out_dir)
+    if not force and meta is not None and meta.get('params') == params:
+        if verbose:
+            print(f'{out_dir} is up to date ({meta["counts"]}); skipping.')
+        return meta
+
+    start = time.time()
+    parent = osp.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp_dir = f'{out_dir}.tmp-{os.getpid()}'
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    counts = dict(train=num_train, val=num_val)
+    jobs = [(tmp_dir, split, shape, counts[split], size, seed)
+            for split in SPLITS for shape in classes]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            written = sum(pool.map(_write_folder, jobs))
+    else:
+        written = sum(map(_write_folder, jobs))
+    meta = dict(
+        classes=classes,
+        params=params,
+        counts={
+            split: counts[split] * len(classes)
+            for split in SPLITS
+        },
+        layout='<split>/<class>/<index>.png; class index = position in '
+        'classes (alphabetical, as CustomDataset sorts folders)')
+    with open(osp.join(tmp_dir, 'meta.json'), 'w') as f:
+        json.dump(meta, f, indent=2)
+
+    old_dir = f'{out_dir}.old-{os.getpid()}'
+    if osp.exists(out_dir):
+        os.rename(out_dir, old_dir)
+    try:
+        os.rename(tmp_dir, out_dir)
+    except OSError:
+        # Another process finished first; keep its folder if it matches.
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        other = _read_meta(out_dir)
+        if other is None or other.get('params') != params:
+            raise
+    shutil.rmtree(old_dir, ignore_errors=True)
+    if verbose:
+        print(f'Wrote {written} images ({meta["counts"]["train"]} train, '
+              f'{meta["counts"]["val"]} val, {len(classes)} classes, '
+              f'{size}px) to {out_dir} in {time.time() - start:.1f}s')
+    return meta
+
+
+__all__ = [
+    'SHAPE_CLASSES', 'TEXTURES', 'render_shape', 'shape_mask', 'sample_rng',
+    'make_shapes_dataset'
+]

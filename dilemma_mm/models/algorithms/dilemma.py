@@ -1,0 +1,62 @@
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+from mmpretrain.structures import DataSample
+
+from dilemma_mm.registry import MODELS
+from .misplacement_branch import MisplacementBranchMixin
+
+
+@MODELS.register_module()
+class DILEMMA(MisplacementBranchMixin, BaseSelfSupervisor):
+    """The misplacement loss alone, with no SSL partner (for ablations).
+
+    Every view is encoded sparsely at its (misplaced) positions and the
+    misplacement head's loss is averaged over the views.
+
+    Args:
+        backbone (dict): Config of a :class:`DilemmaViT`.
+        misplacement_head (dict, optional): Config of the
+            :class:`MisplacementHead`; ``in_channels`` defaults to the
+            backbone width. Defaults to None (a linear head).
+        pretrained (str, optional): Pretrained checkpoint path.
+            Defaults to None.
+        data_preprocessor (dict, optional): Config of the data preprocessor.
+            Defaults to None (``SelfSupDataPreprocessor``).
+        init_cfg (dict | list[dict], optional): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 misplacement_head: Optional[dict] = None,
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.init_misplacement_head(misplacement_head)
+
+    def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
+             data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Misplacement loss of every view.
+
+        Args:
+            inputs (torch.Tensor | List[torch.Tensor]): One view or a list of
+                views, (B, C_in, H, W) each.
+            data_samples (List[DataSample]): Carry ``keep`` and ``pos``.
+
+        Returns:
+            Dict[str, torch.Tensor]: ``loss_dilemma`` and ``acc_dilemma``.
+        """
+        views = inputs if isinstance(inputs, list) else [inputs]
+        corrupted = [
+            self.forward_corrupted(img, data_samples, i)[1]
+            for i, img in enumerate(views)
+        ]
+        return self.misplacement_loss(corrupted)

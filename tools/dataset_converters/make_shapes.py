@@ -1,0 +1,81 @@
+"""Generate the built-in shape dataset (ImageNet-style train/val folders).
+
+Example::
+
+    python tools/dataset_converters/make_shapes.py --out data/shapes
+
+A folder whose ``meta.json`` records the same parameters is left as it is, so
+the command is cheap to repeat before every training run.
+"""
+import argparse
+import importlib.util
+import os.path as osp
+import sys
+from types import ModuleType
+from typing import List, Optional
+
+
+def load_shapes_module() -> ModuleType:
+    """Import ``dilemma_mm/datasets/shapes.py`` on its own.
+
+    Importing the ``dilemma_mm`` package would pull in torch and mmpretrain
+    (seconds) for a generator that needs only NumPy and Pillow, so the file
+    is loaded directly; an installed package is the fallback.
+    """
+    path = osp.join(
+        osp.dirname(osp.abspath(__file__)), '..', '..', 'dilemma_mm',
+        'datasets', 'shapes.py')
+    if not osp.isfile(path):
+        from dilemma_mm.datasets import shapes
+        return shapes
+    spec = importlib.util.spec_from_file_location('_dilemma_shapes', path)
+    module = importlib.util.module_from_spec(spec)
+    # Registered so that worker processes can unpickle its functions.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_args(argv: Optional[List[str]] = None,
+               classes: tuple = ()) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Write procedurally generated shape images in which only '
+        'the shape tells the classes apart.')
+    parser.add_argument('--out', default='data/shapes', help='output folder')
+    parser.add_argument(
+        '--num-train', type=int, default=250, help='train images per class')
+    parser.add_argument(
+        '--num-val', type=int, default=50, help='val images per class')
+    parser.add_argument('--size', type=int, default=64, help='image side')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--classes',
+        nargs='+',
+        choices=classes,
+        metavar='CLASS',
+        help=f'subset of the shapes (default: all of {", ".join(classes)})')
+    parser.add_argument(
+        '--workers', type=int, default=1, help='parallel processes')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='regenerate even if a matching dataset exists')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> dict:
+    shapes = load_shapes_module()
+    args = parse_args(argv, shapes.SHAPE_CLASSES)
+    return shapes.make_shapes_dataset(
+        args.out,
+        num_train=args.num_train,
+        num_val=args.num_val,
+        size=args.size,
+        seed=args.seed,
+        classes=args.classes,
+        workers=args.workers,
+        force=args.force)
+
+
+if __name__ == '__main__':
+    main()

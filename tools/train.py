@@ -1,0 +1,136 @@
+"""Train a model from a config: the OpenMMLab ``tools/train.py`` for
+dilemma_mm.
+
+Examples::
+
+    python tools/train.py configs/dilemma/<config>.py --work-dir work_dirs/x
+    python tools/train.py <config> --resume            # latest in work dir
+    python tools/train.py <config> --resume path/to/epoch_2.pth
+    bash tools/dist_train.sh <config> 8 --amp
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import torch
+from mmengine.config import DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.utils import load_config
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint, or, given without a path, from '
+        'the latest checkpoint in the work directory')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (fp16 with dynamic loss scaling on '
+        'CUDA, bf16 on CPU)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the actual over the base batch size')
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='disable pin_memory in the dataloaders')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='disable persistent_workers in the dataloaders')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. train_cfg.max_epochs=3 or '
+        'key="[a,b]"; no white space inside a value')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def apply_amp(cfg) -> None:
+    """Switch the optimizer wrapper to mixed precision for this machine."""
+    if torch.cuda.is_available():
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        # mmengine's AmpOptimWrapper refuses CPUs; autocast to bf16 needs no
+        # loss scaling, which our wrapper provides.
+        cfg.optim_wrapper.type = 'dilemma_mm.CPUBf16OptimWrapper'
+        cfg.optim_wrapper.pop('loss_scale', None)
+
+
+def merge_args(cfg, args):
+    """Fold the command line into the config."""
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        apply_amp(cfg)
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(
+                f'--resume: checkpoint not found: {args.resume}')
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg:
+            raise KeyError('--auto-scale-lr needs `auto_scale_lr = '
+                           'dict(base_batch_size=...)` in the config')
+        cfg.auto_scale_lr.enable = True
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(field)
+        if loader is None:
+            continue
+        loader.setdefault('collate_fn', dict(type='default_collate'))
+        if args.no_pin_memory:
+            loader.pin_memory = False
+        # torch refuses persistent workers without workers.
+        if args.no_persistent_workers or not loader.get('num_workers', 0):
+            loader.persistent_workers = False
+    return cfg
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = merge_args(load_config(args.config), args)
+    runner = (
+        Runner.from_cfg(cfg)
+        if 'runner_type' not in cfg else RUNNERS.build(cfg))
+    runner.train()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
