@@ -16,7 +16,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.utils import load_config
+from dilemma_mm.utils import explain_build_errors, load_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -65,10 +65,11 @@ def main(argv=None) -> None:
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    runner = (
-        Runner.from_cfg(cfg)
-        if 'runner_type' not in cfg else RUNNERS.build(cfg))
-    metrics = runner.test()
+    with explain_build_errors():
+        runner = (
+            Runner.from_cfg(cfg)
+            if 'runner_type' not in cfg else RUNNERS.build(cfg))
+        metrics = runner.test()
     print({k: float(v) for k, v in metrics.items()})
 
 

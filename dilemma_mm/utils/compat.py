@@ -199,6 +199,19 @@ def _fix_adjust_hue() -> None:
         module.adjust_hue = adjust_hue
 
 
+def _revert_sync_batchnorm_on_cpu(module: torch.nn.Module) -> torch.nn.Module:
+    """PyTorch's SyncBatchNorm runs on GPUs only, and mmpretrain's SSL necks
+    use it. On CPU each process normalises with its own batch statistics."""
+    if not any(isinstance(m, torch.nn.SyncBatchNorm) for m in module.modules()):
+        return module
+    import warnings
+
+    from mmengine.model import revert_sync_batchnorm
+    warnings.warn('SyncBatchNorm needs a GPU: on CPU every process uses its '
+                  'own batch statistics (BatchNorm) instead.')
+    return revert_sync_batchnorm(module)
+
+
 def _fix_cpu_distributed() -> None:
     from mmengine.dist import utils as dist_utils
     from mmengine.model.wrappers import distributed as ddp_module
@@ -227,6 +240,7 @@ def _fix_cpu_distributed() -> None:
             # DDP refuses device_ids for a CPU module.
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
+            module = _revert_sync_batchnorm_on_cpu(module)
         original_ddp_init(self, module, detect_anomalous_params, **kwargs)
 
     ddp_class.__init__ = ddp_init
