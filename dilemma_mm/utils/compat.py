@@ -31,6 +31,7 @@ import os
 import os.path as osp
 import pickle
 import tempfile
+import warnings
 
 import numpy as np
 import torch
@@ -117,7 +118,9 @@ def _fix_collate_fn_scope() -> None:
 
 def _fix_installed_path() -> None:
     try:
-        import pkg_resources  # noqa: F401
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', UserWarning)  # "deprecated"
+            import pkg_resources  # noqa: F401
     except ImportError as e:
         raise ImportError(
             'mmengine 0.10 needs pkg_resources to resolve "package::" '
@@ -125,6 +128,7 @@ def _fix_installed_path() -> None:
         ) from e
     import importlib.util
 
+    import mmengine.utils
     from mmengine.config import config as config_module
     from mmengine.utils import package_utils
 
@@ -143,8 +147,8 @@ def _fix_installed_path() -> None:
         return path
 
     get_installed_path._dilemma_mm_patched = True
-    package_utils.get_installed_path = get_installed_path
-    config_module.get_installed_path = get_installed_path
+    for module in (mmengine.utils, package_utils, config_module):
+        module.get_installed_path = get_installed_path
 
 
 def _numpy_rejects_negative_uint8() -> bool:
@@ -204,8 +208,6 @@ def _revert_sync_batchnorm_on_cpu(module: torch.nn.Module) -> torch.nn.Module:
     use it. On CPU each process normalises with its own batch statistics."""
     if not any(isinstance(m, torch.nn.SyncBatchNorm) for m in module.modules()):
         return module
-    import warnings
-
     from mmengine.model import revert_sync_batchnorm
     warnings.warn('SyncBatchNorm needs a GPU: on CPU every process uses its '
                   'own batch statistics (BatchNorm) instead.')
