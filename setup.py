@@ -9,7 +9,6 @@ import os
 import os.path as osp
 import shutil
 import sys
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -26,8 +25,9 @@ def read_requirements(name: str) -> list:
 def add_mim_extension() -> None:
     """Put configs, tools and model-index.yml into ``dilemma_mm/.mim``."""
     editable = any(cmd in sys.argv for cmd in ('develop', 'editable_wheel'))
-    building = any(cmd in sys.argv
-                   for cmd in ('bdist_wheel', 'sdist', 'install', 'build'))
+    building = any(
+        cmd in sys.argv
+        for cmd in ('bdist_wheel', 'sdist', 'install', 'build'))
     if not (editable or building):
         return
     mim_dir = osp.join(HERE, 'dilemma_mm', '.mim')

@@ -24,7 +24,10 @@ def _child(parent: Registry) -> Registry:
     every component, as mmpretrain's registries do.
     """
     return Registry(
-        parent.name, parent=parent, scope='dilemma_mm', locations=['dilemma_mm'])
+        parent.name,
+        parent=parent,
+        scope='dilemma_mm',
+        locations=['dilemma_mm'])
 
 
 RUNNERS = _child(mmpretrain_registry.RUNNERS)

@@ -11,8 +11,11 @@ from PIL import Image
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def make_image_folder(root: str, num_classes: int = 2, per_class: int = 8,
-                      size: int = 64, seed: int = 0) -> str:
+def make_image_folder(root: str,
+                      num_classes: int = 2,
+                      per_class: int = 8,
+                      size: int = 64,
+                      seed: int = 0) -> str:
     """An ImageNet-style ``root/train/<class>/*.png`` folder of random
     images; returns ``root``."""
     rng = np.random.default_rng(seed)
@@ -32,7 +35,10 @@ def tiny_image_folder(tmp_path_factory) -> str:
     return make_image_folder(str(tmp_path_factory.mktemp('tiny_folder')))
 
 
-def run_tool(args, cwd=REPO_ROOT, timeout=600, env=None,
+def run_tool(args,
+             cwd=REPO_ROOT,
+             timeout=600,
+             env=None,
              check=True) -> subprocess.CompletedProcess:
     """Run ``python <args>`` (or ``bash <script>``) from the repo root,
     capturing output; fails the test with the output on a non-zero exit."""

@@ -53,8 +53,14 @@ def test_mmengine_message_hub_round_trips_with_weights_only(tmp_path):
     hub.update_scalar('train/loss', np.float64(0.5))
     hub.update_info('iter', 7)
     path = tmp_path / 'ckpt.pth'
-    torch.save({'message_hub': hub.state_dict(), 'meta': {
-        'seed': np.int64(3), 'arr': np.arange(3.)}}, path)
+    torch.save(
+        {
+            'message_hub': hub.state_dict(),
+            'meta': {
+                'seed': np.int64(3),
+                'arr': np.arange(3.)
+            }
+        }, path)
     loaded = torch.load(path, weights_only=True)
     buffer = loaded['message_hub']['log_scalars']['train/loss']
     assert buffer.mean() == pytest.approx(1.0)

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 import torch
-
 from conftest import REPO_ROOT, run_tool
 
 CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
@@ -34,8 +33,10 @@ def load(path: str) -> dict:
 def logged_losses(work_dir: str) -> list:
     losses = []
     for log in glob.glob(osp.join(work_dir, '*', '*.log')):
-        losses += [float(v) for v in re.findall(r' loss: ([-\d.e+naif]+)',
-                                                open(log).read())]
+        losses += [
+            float(v) for v in re.findall(r' loss: ([-\d.e+naif]+)',
+                                         open(log).read())
+        ]
     return losses
 
 
@@ -64,14 +65,16 @@ def test_resume_matches_uninterrupted_run(tiny_image_folder, tmp_path):
     run_tool(['tools/train.py', CONFIG, '--work-dir', resumed] +
              tiny_options(tiny_image_folder, 2))
     assert not (resumed / 'epoch_3.pth').exists()
-    proc = run_tool(['tools/train.py', CONFIG, '--work-dir', resumed,
-                     '--resume'] + tiny_options(tiny_image_folder, 3))
+    proc = run_tool(
+        ['tools/train.py', CONFIG, '--work-dir', resumed, '--resume'] +
+        tiny_options(tiny_image_folder, 3))
     assert 'resumed epoch: 2, iter: 8' in proc.stdout
     # Training went on at epoch 3, not from scratch.
     assert 'Epoch(train) [3]' in proc.stdout
     assert 'Epoch(train) [1]' not in proc.stdout
 
-    a, b = load(str(straight / 'epoch_3.pth')), load(str(resumed / 'epoch_3.pth'))
+    a, b = load(str(straight / 'epoch_3.pth')), load(
+        str(resumed / 'epoch_3.pth'))
     assert (a['meta']['epoch'], a['meta']['iter']) == (3, 12)
     assert (b['meta']['epoch'], b['meta']['iter']) == (3, 12)
     lr_a = [g['lr'] for g in a['optimizer']['param_groups']]
@@ -112,24 +115,27 @@ def test_kill_while_saving_keeps_last_good_checkpoint(tiny_image_folder,
     driver = tmp_path / 'driver.py'
     driver.write_text(
         KILL_WHILE_SAVING.format(tools=osp.join(REPO_ROOT, 'tools')))
-    proc = run_tool([driver, CONFIG, '--work-dir', work_dir] +
-                    tiny_options(tiny_image_folder, 3),
-                    check=False)
+    proc = run_tool(
+        [driver, CONFIG, '--work-dir', work_dir] +
+        tiny_options(tiny_image_folder, 3),
+        check=False)
     assert proc.returncode == -9, proc.stdout[-3000:]
     assert not (work_dir / 'epoch_2.pth').exists()
     assert (work_dir / 'last_checkpoint').read_text().endswith('epoch_1.pth')
     for path in glob.glob(str(work_dir / '*.pth')):
         load(path)  # every checkpoint under its final name is complete
 
-    proc = run_tool(['tools/train.py', CONFIG, '--work-dir', work_dir,
-                     '--resume'] + tiny_options(tiny_image_folder, 3))
+    proc = run_tool(
+        ['tools/train.py', CONFIG, '--work-dir', work_dir, '--resume'] +
+        tiny_options(tiny_image_folder, 3))
     assert 'resumed epoch: 1, iter: 4' in proc.stdout
     assert load(str(work_dir / 'epoch_3.pth'))['meta']['iter'] == 12
 
 
 def test_amp_on_cpu_trains_in_bf16(tiny_image_folder, tmp_path):
-    proc = run_tool(['tools/train.py', CONFIG, '--amp', '--work-dir',
-                     tmp_path] + tiny_options(tiny_image_folder, 1))
+    proc = run_tool(
+        ['tools/train.py', CONFIG, '--amp', '--work-dir', tmp_path] +
+        tiny_options(tiny_image_folder, 1))
     assert 'CPUBf16OptimWrapper' in proc.stdout
     losses = logged_losses(str(tmp_path))
     assert losses and all(torch.isfinite(torch.tensor(losses)))
@@ -138,10 +144,10 @@ def test_amp_on_cpu_trains_in_bf16(tiny_image_folder, tmp_path):
 @pytest.mark.parametrize('args, message', [
     (['configs/no/such_config.py'], 'config file not found: '
      'configs/no/such_config.py'),
-    ([CONFIG, '--cfg-options', 'model.type=MoCoV4'],
-     'MoCoV4 is not in the dilemma_mm::model registry'),
-    ([CONFIG, '--resume', 'no_such.pth'],
-     '--resume: checkpoint not found: no_such.pth'),
+    ([CONFIG, '--cfg-options', 'model.type=MoCoV4'
+      ], 'MoCoV4 is not in the dilemma_mm::model registry'),
+    ([CONFIG, '--resume', 'no_such.pth'
+      ], '--resume: checkpoint not found: no_such.pth'),
 ])
 def test_bad_input_fails_at_start_with_named_problem(args, message, tmp_path):
     proc = run_tool(['tools/train.py', *args, '--work-dir', tmp_path],
@@ -151,21 +157,27 @@ def test_bad_input_fails_at_start_with_named_problem(args, message, tmp_path):
 
 
 def test_unknown_type_suggests_registered_names(tmp_path):
-    proc = run_tool(['tools/train.py', CONFIG, '--work-dir', tmp_path,
-                     '--cfg-options', 'model.type=MoCoV'], check=False)
+    proc = run_tool([
+        'tools/train.py', CONFIG, '--work-dir', tmp_path, '--cfg-options',
+        'model.type=MoCoV'
+    ],
+                    check=False)
     assert proc.returncode != 0
     assert 'did you mean' in proc.stdout and "'MoCoV3'" in proc.stdout
 
 
 def test_tools_refuse_missing_checkpoint(tmp_path):
-    proc = run_tool(['tools/test.py', CONFIG, str(tmp_path / 'none.pth')],
+    proc = run_tool(['tools/test.py', CONFIG,
+                     str(tmp_path / 'none.pth')],
                     check=False)
     assert proc.returncode != 0
     assert 'checkpoint not found' in proc.stdout
 
 
 def test_dist_train_usage_message():
-    proc = subprocess.run(['bash', 'tools/dist_train.sh'], cwd=REPO_ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    proc = subprocess.run(['bash', 'tools/dist_train.sh'],
+                          cwd=REPO_ROOT,
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
                           text=True)
     assert proc.returncode == 2 and 'usage:' in proc.stdout

@@ -62,7 +62,8 @@ def main(argv=None) -> None:
             raise ValueError('--out must be a .pkl or .pickle file')
         cfg.test_evaluator = list(cfg.test_evaluator) if isinstance(
             cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
-        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+        cfg.test_evaluator.append(
+            dict(type='DumpResults', out_file_path=args.out))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     with explain_build_errors():

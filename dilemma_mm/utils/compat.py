@@ -67,6 +67,7 @@ def _history_buffer_getattr(obj, name: str):
     only the registered statistics methods of ``HistoryBuffer`` pass.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
+
     # The four built-ins are registered lazily, by the first instance.
     allowed = {'min', 'max', 'mean', 'current'}
     allowed.update(HistoryBuffer._statistics_methods)
@@ -78,9 +79,9 @@ def _history_buffer_getattr(obj, name: str):
 
 
 def _allow_mmengine_checkpoints() -> None:
-    torch.serialization.add_safe_globals(
-        mmengine_checkpoint_globals() +
-        [(_history_buffer_getattr, 'builtins.getattr')])
+    torch.serialization.add_safe_globals(mmengine_checkpoint_globals() +
+                                         [(_history_buffer_getattr,
+                                           'builtins.getattr')])
 
 
 def _fix_collate_fn_scope() -> None:
@@ -206,7 +207,8 @@ def _fix_adjust_hue() -> None:
 def _revert_sync_batchnorm_on_cpu(module: torch.nn.Module) -> torch.nn.Module:
     """PyTorch's SyncBatchNorm runs on GPUs only, and mmpretrain's SSL necks
     use it. On CPU each process normalises with its own batch statistics."""
-    if not any(isinstance(m, torch.nn.SyncBatchNorm) for m in module.modules()):
+    if not any(
+            isinstance(m, torch.nn.SyncBatchNorm) for m in module.modules()):
         return module
     from mmengine.model import revert_sync_batchnorm
     warnings.warn('SyncBatchNorm needs a GPU: on CPU every process uses its '

@@ -56,8 +56,7 @@ def suggest_registered(message: str) -> Optional[str]:
     import difflib
 
     from dilemma_mm import registry as our_registries
-    match = re.search(r'(\S+) is not in the (\w+)::([\w ]+) registry',
-                      message)
+    match = re.search(r'(\S+) is not in the (\w+)::([\w ]+) registry', message)
     if match is None:
         return None
     wanted, registry_name = match.group(1), match.group(3)
