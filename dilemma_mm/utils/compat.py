@@ -12,9 +12,10 @@ change nothing on a setup where the original works (a GPU machine, NumPy 1).
    mmengine writes, so loading a checkpoint never executes code from it.
 2. A config that inherits ``mmpretrain::...`` carries ``_scope_`` into the
    ``collate_fn`` dict, which mmengine passes on as a keyword argument.
-3. mmengine resolves ``pkg::`` configs through ``pkg_resources``; setuptools
-   82 removed it (we pin ``setuptools<82``) and an editable (PEP 660) install
-   is located in ``site-packages`` where the package directory is absent.
+3. mmengine resolves ``pkg::`` configs through ``pkg_resources`` (gone in
+   setuptools 82: we pin ``setuptools<82``), only for packages in its
+   ``MODULE2PACKAGE`` table (we add ``dilemma_mm``), and looks an editable
+   (PEP 660) install up in ``site-packages``, where the package is absent.
 4. mmcv 2.2's ``adjust_hue`` does ``np.uint8(negative)``, which NumPy 2
    rejects, so every ``ColorJitter`` with a hue range crashes.
 5. On a machine without a GPU, mmengine's ``pytorch`` launcher calls
@@ -131,7 +132,11 @@ def _fix_installed_path() -> None:
 
     import mmengine.utils
     from mmengine.config import config as config_module
+    from mmengine.config.utils import MODULE2PACKAGE
     from mmengine.utils import package_utils
+
+    # mmengine only resolves ``pkg::`` for the packages it lists.
+    MODULE2PACKAGE.setdefault('dilemma_mm', 'dilemma_mm')
 
     original = package_utils.get_installed_path
     if getattr(original, '_dilemma_mm_patched', False):

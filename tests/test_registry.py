@@ -1,0 +1,112 @@
+"""Registries work both ways: our scope reaches mmpretrain's and mmengine's
+components, and another OpenMMLab scope reaches ours through
+custom_imports."""
+import os.path as osp
+
+import pytest
+import torch
+from conftest import REPO_ROOT
+from mmengine.config import Config
+from mmengine.registry import DefaultScope, init_default_scope
+
+import dilemma_mm
+from dilemma_mm.registry import DATASETS, HOOKS, MODELS, TRANSFORMS
+from dilemma_mm.utils import load_config
+
+TINY_VIT = dict(
+    arch=dict(
+        embed_dims=32, num_layers=1, num_heads=2, feedforward_channels=64),
+    img_size=32,
+    patch_size=8)
+
+MMPRETRAIN_MOCOV3 = \
+    'mmpretrain::mocov3/mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py'
+
+
+def test_our_scope_resolves_mmpretrain_and_mmengine_components():
+    init_default_scope('dilemma_mm')
+    assert MODELS.scope == 'dilemma_mm'
+    assert MODELS.get('DilemmaViT').__module__.startswith('dilemma_mm')
+    assert MODELS.get('MoCoV3').__module__.startswith('mmpretrain')
+    assert MODELS.get('MoCoV3Head') is not None
+    assert TRANSFORMS.get('MultiView').__module__.startswith('mmpretrain')
+    assert DATASETS.get('ImageNet') is not None
+    assert HOOKS.get('CheckpointHook').__module__.startswith('mmengine')
+    vit = MODELS.build(dict(type='DilemmaViT', **TINY_VIT))
+    assert type(vit).__name__ == 'DilemmaViT'
+
+
+def test_downstream_mmpretrain_scope_reaches_ours_via_custom_imports():
+    cfg = Config(
+        dict(
+            default_scope='mmpretrain',
+            custom_imports=dict(imports=['dilemma_mm']),
+            model=dict(
+                type='ImageClassifier',
+                backbone=dict(type='dilemma_mm.DilemmaViT', **TINY_VIT),
+                neck=None,
+                head=dict(type='LinearClsHead', num_classes=3,
+                          in_channels=32))))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+        model = MMPRETRAIN_MODELS.build(cfg.model)
+    assert type(model.backbone).__name__ == 'DilemmaViT'
+    logits = model(torch.rand(2, 3, 32, 32), mode='tensor')
+    assert logits.shape == (2, 3)
+
+
+def test_config_inheriting_mmpretrain_mocov3_with_our_backbone():
+    # A downstream config in mmpretrain's scope, written the OpenMMLab way.
+    cfg = Config.fromstring(
+        f"""
+_base_ = '{MMPRETRAIN_MOCOV3}'
+custom_imports = dict(imports=['dilemma_mm'])
+model = dict(backbone=dict(type='dilemma_mm.DilemmaViT', _delete_=True,
+                           arch='small', img_size=224, patch_size=16))
+""", '.py')
+    assert cfg.default_scope == 'mmpretrain'
+    assert cfg.train_dataloader.batch_size == 256
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+        model = MMPRETRAIN_MODELS.build(cfg.model)
+    assert type(model).__name__ == 'MoCoV3'
+    assert type(model.backbone).__name__ == 'DilemmaViT'
+
+
+def test_our_tools_load_mmpretrain_configs_in_our_scope(tmp_path):
+    # Our configs inherit mmpretrain's too; load_config drops the inherited
+    # mmpretrain scope marks so a bare `type='DilemmaViT'` resolves.
+    path = tmp_path / 'ours.py'
+    path.write_text(f"""
+_base_ = '{MMPRETRAIN_MOCOV3}'
+default_scope = 'dilemma_mm'
+model = dict(backbone=dict(type='DilemmaViT', _delete_=True, arch='small',
+                           img_size=224, patch_size=16))
+""")
+    cfg = load_config(str(path))
+    assert '_scope_' not in cfg.model and '_scope_' not in cfg.model.neck
+    init_default_scope('dilemma_mm')
+    model = MODELS.build(cfg.model)
+    assert type(model.backbone).__name__ == 'DilemmaViT'
+    assert type(model.head).__name__ == 'MoCoV3Head'
+
+
+def test_dilemma_mm_base_configs_resolve_from_anywhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nowhere near the repository
+    path = tmp_path / 'downstream.py'
+    path.write_text("_base_ = 'dilemma_mm::_base_/default_runtime.py'\n")
+    cfg = Config.fromfile(str(path))
+    assert cfg.default_scope == 'dilemma_mm'
+    path.write_text("_base_ = 'dilemma_mm::mocov3/"
+                    "mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'\n")
+    cfg = Config.fromfile(str(path))
+    assert cfg.model.type == 'MoCoV3' and cfg.model.backbone.patch_size == 8
+    assert osp.samefile(
+        osp.join(osp.dirname(dilemma_mm.__file__), '.mim', 'configs'),
+        osp.join(REPO_ROOT, 'configs'))
+
+
+def test_unknown_scope_type_is_a_clear_error():
+    init_default_scope('dilemma_mm')
+    with pytest.raises(KeyError, match='NotAModel is not in the'):
+        MODELS.build(dict(type='NotAModel'))
