@@ -1,1 +1,3 @@
+from .hierarchical_accuracy import HierarchicalAccuracy
 
+__all__ = ['HierarchicalAccuracy']

@@ -12,7 +12,7 @@ import importlib.util
 import os.path as osp
 import sys
 from types import ModuleType
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 
 def load_shapes_module() -> ModuleType:
@@ -36,8 +36,7 @@ def load_shapes_module() -> ModuleType:
     return module
 
 
-def parse_args(argv: Optional[List[str]] = None,
-               classes: tuple = ()) -> argparse.Namespace:
+def build_parser(classes: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description='Write procedurally generated shape images in which only '
         'the shape tells the classes apart.')
@@ -60,12 +59,12 @@ def parse_args(argv: Optional[List[str]] = None,
         '--force',
         action='store_true',
         help='regenerate even if a matching dataset exists')
-    return parser.parse_args(argv)
+    return parser
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
     shapes = load_shapes_module()
-    args = parse_args(argv, shapes.SHAPE_CLASSES)
+    args = build_parser(shapes.SHAPE_CLASSES).parse_args(argv)
     return shapes.make_shapes_dataset(
         args.out,
         num_train=args.num_train,

@@ -33,6 +33,7 @@ from dilemma_mm.datasets.yoga82 import (YOGA82_IMAGE_DIR, YOGA82_SPLITS,
 
 REASONS = ('missing', 'empty', 'unreadable', 'truncated')
 REPORT_NAME = 'yoga82_prepare_report.json'
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
 def check_image(path: str) -> Tuple[str, str]:
@@ -59,7 +60,10 @@ def check_image(path: str) -> Tuple[str, str]:
             img.load()
     except OSError as e:
         message = str(e)
-        if 'truncated' in message or 'broken data stream' in message:
+        # 'image file is truncated ...', 'Truncated File Read' (cut in the
+        # header), 'broken data stream ...'.
+        if any(cue in message.lower()
+               for cue in ('truncated', 'broken data stream')):
             return 'truncated', message
         return 'unreadable', f'{type(e).__name__}: {message}'
     except Exception as e:  # Pillow raises several types for bad data.
@@ -98,8 +102,7 @@ def prepare_split(root: str, split: str, out_dir: str,
                 continue
             reasons[reason] += 1
             per_class[entry.path.split('/', 1)[0]][reason] += 1
-            dropped.append(
-                dict(path=entry.path, reason=reason, detail=detail))
+            dropped.append(dict(path=entry.path, reason=reason, detail=detail))
     return dict(
         ann_file=ann_file,
         clean_file=clean_file,
@@ -108,8 +111,10 @@ def prepare_split(root: str, split: str, out_dir: str,
         dropped={r: reasons[r]
                  for r in REASONS},
         dropped_per_class={
-            name: {r: counts[r]
-                   for r in REASONS if counts[r]}
+            name: {
+                r: counts[r]
+                for r in REASONS if counts[r]
+            }
             for name, counts in sorted(per_class.items())
         },
         dropped_entries=dropped)
@@ -118,6 +123,10 @@ def prepare_split(root: str, split: str, out_dir: str,
 def format_tables(report: dict) -> str:
     """Plain-text tables of a report: per split, then per class."""
     splits = report['splits']
+
+    def cells(values) -> str:
+        return ''.join(f'{v:>8}' for v in values)
+
     header = f'{"split":<8}{"listed":>8}{"kept":>8}' + ''.join(
         f'{r:>12}' for r in REASONS)
     lines = [header, '-' * len(header)]
@@ -130,12 +139,10 @@ def format_tables(report: dict) -> str:
             totals[name][split] += sum(counts.values())
     if totals:
         width = max(len(name) for name in totals) + 2
-        lines += ['', f'{"class (dropped)":<{width}}' +
-                  ''.join(f'{s:>8}' for s in splits)]
+        lines += ['', f'{"class (dropped)":<{width}}' + cells(splits)]
         for name, counts in sorted(
                 totals.items(), key=lambda item: -sum(item[1].values())):
-            lines.append(f'{name:<{width}}' +
-                         ''.join(f'{counts[s]:>8}' for s in splits))
+            lines.append(f'{name:<{width}}' + cells(counts[s] for s in splits))
     return '\n'.join(lines)
 
 
@@ -144,15 +151,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         description='Check the images YOGA-82 lists and write clean '
         'annotation files plus a report of what was dropped.')
     parser.add_argument(
-        'root', help='folder with yoga_train.txt, yoga_test.txt and '
+        'root',
+        help='folder with yoga_train.txt, yoga_test.txt and '
         f'{YOGA82_IMAGE_DIR}/')
     parser.add_argument(
-        '--out-dir', help='where to write the clean files and the report '
+        '--out-dir',
+        help='where to write the clean files and the report '
         '(default: ROOT)')
     parser.add_argument(
         '--workers',
         type=int,
-        default=min(4, os.cpu_count() or 1),
+        default=DEFAULT_WORKERS,
         help='processes checking images (default: min(4, CPUs))')
     return parser.parse_args(argv)
 
