@@ -124,8 +124,7 @@ def test_views_have_their_own_grid():
         dict(
             type='MultiView',
             num_views=[1, 2],
-            transforms=[[],
-                        [dict(type='Resize', scale=(16, 16))]]),
+            transforms=[[], [dict(type='Resize', scale=(16, 16))]]),
         TokenDropTransform(0.5, 0.2, 8),
         dict(type='PackInputs', algorithm_keys=['keep', 'pos']),
     ])

@@ -165,12 +165,16 @@ def train(args: argparse.Namespace) -> Dict[str, float]:
         images = synthetic_images(args.batch_size, args.img_size, rng)
         log_vars = model.train_step(
             make_batch(pipeline, images), optim_wrapper)
-        window.append([log_vars[k].item() for k in
-                       ('loss_mocov3', 'loss_dilemma', 'acc_dilemma')])
+        window.append([
+            log_vars[k].item()
+            for k in ('loss_mocov3', 'loss_dilemma', 'acc_dilemma')
+        ])
         if step % args.log_interval == 0 or step == args.steps:
             mean = np.mean(window, axis=0)
-            print(f'{step:>6} {mean[0]:>12.4f} {mean[1]:>13.4f} '
-                  f'{mean[2]:>12.3f}', flush=True)
+            print(
+                f'{step:>6} {mean[0]:>12.4f} {mean[1]:>13.4f} '
+                f'{mean[2]:>12.3f}',
+                flush=True)
             window = []
     train_time = time.time() - start
     acc = held_out_accuracy(model, pipeline, rng, args)

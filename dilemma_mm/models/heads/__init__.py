@@ -1,3 +1,6 @@
+from .hierarchical_cls_head import HierarchicalClsHead
 from .misplacement_head import MisplacementHead
 
 __all__ = ['MisplacementHead']
+
+__all__ += ['HierarchicalClsHead']
