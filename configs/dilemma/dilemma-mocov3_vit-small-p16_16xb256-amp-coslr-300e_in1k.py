@@ -1,0 +1,40 @@
+# DILEMMA + MoCo v3, ViT-S/16 on ImageNet-1K: the paper's recipe on top of
+# mmpretrain's MoCo v3 (../mocov3/ holds the same-recipe baseline). 224 px,
+# two views, AdamW lr 1.5e-4 x batch / 256 (2.4e-3 at 16 x 256), wd 0.1,
+# 300 epochs with 40 of warm-up, temperature 0.2, momentum 0.99 -> 1.
+# The online encoder sees sparse views (drop 0.75: 49 of 196 tokens) with
+# each kept token misplaced with probability 0.2; the momentum encoder sees
+# the clean dense views. ViT-S here is MoCo v3's (384 wide, 12 layers,
+# 12 heads, sin-cos positions, frozen patch projection), as in the authors'
+# fork and mmpretrain's baseline, so the two differ only by DILEMMA.
+_base_ = '../mocov3/mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py'
+
+drop_ratio = 0.75
+misplace_prob = 0.2
+patch_size = 16
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='MultiView',
+        num_views=[1, 1],
+        transforms=[{{_base_.view_pipeline1}}, {{_base_.view_pipeline2}}]),
+    dict(
+        type='dilemma_mm.TokenDropTransform',
+        drop_ratio=drop_ratio,
+        misplace_prob=misplace_prob,
+        patch_size=patch_size),
+    dict(type='PackInputs', algorithm_keys=['keep', 'pos']),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+model = dict(
+    type='dilemma_mm.DilemmaMoCoV3',
+    backbone=dict(
+        _delete_=True,
+        type='dilemma_mm.DilemmaMoCoV3ViT',
+        arch='mocov3-small',  # 384 wide, 12 layers, 12 heads
+        img_size=224,
+        patch_size=patch_size,
+        stop_grad_conv1=True),
+    misplacement_head=dict(type='dilemma_mm.MisplacementHead', loss_weight=1.0))

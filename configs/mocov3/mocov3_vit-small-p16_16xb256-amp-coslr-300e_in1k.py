@@ -1,0 +1,7 @@
+# The MoCo v3 ViT-S/16 baseline, exactly mmpretrain's recipe (lr 2.4e-3 for
+# batch 4096 = 1.5e-4 x 4096 / 256, AdamW wd 0.1, 300 epochs with 40 warm-up,
+# T 0.2, momentum 0.99 -> 1), run in our scope so it trains through our tools
+# beside the DILEMMA configs it is compared with.
+_base_ = 'mmpretrain::mocov3/mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py'  # noqa: E501
+
+default_scope = 'dilemma_mm'
