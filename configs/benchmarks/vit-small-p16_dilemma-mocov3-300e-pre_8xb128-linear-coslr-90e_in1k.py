@@ -1,0 +1,18 @@
+# ImageNet-1K linear probing of a DILEMMA + MoCo v3 ViT-S/16
+# (../dilemma/dilemma-mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py;
+# the MoCo v3 baseline's checkpoint fits the same config): mmpretrain's MoCo
+# v3 ViT linear-probing recipe (frozen backbone, SGD lr 12 at batch 1024,
+# 90 epochs cosine), with MAE's BatchNorm before the head.
+#   tools/dist_train.sh CONFIG 8 \
+#       --cfg-options model.backbone.init_cfg.checkpoint=PATH
+_base_ = [
+    './_base_/models/vit-small-p16_linear.py',
+    'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
+    './_base_/schedules/sgd_linear-coslr-90e.py',
+    '../_base_/default_runtime.py',
+]
+
+train_dataloader = dict(batch_size=128)
+
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))

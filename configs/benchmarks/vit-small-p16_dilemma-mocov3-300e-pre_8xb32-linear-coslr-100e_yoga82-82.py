@@ -1,0 +1,35 @@
+# YOGA-82 linear probing at level 82 (fine poses) of a DILEMMA + MoCo v3
+# ViT-S/16 pretrained on ImageNet-1K: frozen backbone, BatchNorm without
+# affine parameters, linear head; SGD with momentum on a total batch of 256
+# (8 x 32), cosine over 100 epochs. Levels 6 and 20: the *_yoga82-6.py and
+# *_yoga82-20.py configs; all three at once: *_yoga82-hier.py.
+#   tools/dist_train.sh CONFIG 8 \
+#       --cfg-options model.backbone.init_cfg.checkpoint=PATH
+_base_ = [
+    './_base_/models/vit-small-p16_linear.py',
+    './_base_/datasets/yoga82_bs32.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(head=dict(num_classes=82))
+
+# The learning rate of the ImageNet recipe (12 at batch 1024) for 256.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=3, momentum=0.9, weight_decay=0.))
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=100,
+        by_epoch=True,
+        begin=0,
+        end=100,
+        convert_to_iter_based=True)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=5)
+val_cfg = dict()
+test_cfg = dict()
+
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+auto_scale_lr = dict(base_batch_size=256)

@@ -1,0 +1,158 @@
+"""k-NN accuracy of the backbone being pretrained, every few epochs."""
+import copy
+from typing import Dict, Optional, Sequence
+
+from mmengine import dist
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from dilemma_mm.evaluation.knn import (extract_features, gather_features,
+                                       knn_evaluate, preprocessor_like)
+from dilemma_mm.registry import HOOKS
+
+
+@HOOKS.register_module()
+class KNNMonitorHook(Hook):
+    """Evaluate weighted k-NN (DINO's: k=20, T=0.07) during pretraining.
+
+    Every ``interval`` epochs and after the last one, the backbone's
+    class-token features of ``train_dataloader`` form the memory bank and
+    those of ``val_dataloader`` are classified against it. The result goes
+    to the log (``knn_top1: ...``), to the vis backends as ``knn_top1`` and
+    ``knn_top5`` at step = epoch (as mmengine logs validation metrics) and
+    to the message hub as the scalars ``knn_top1`` / ``knn_top5``. Images
+    are normalised as the model's data preprocessor does (one plain view;
+    give both loaders an evaluation pipeline, e.g. resize and centre crop).
+
+    Distributed: every rank extracts the features of its share of each
+    dataset (mmengine's ``DefaultSampler``), they are collected on rank 0
+    with ``mmengine.dist.collect_results`` (each image once, in dataset
+    order), rank 0 computes the k-NN and broadcasts the accuracies, so all
+    ranks log the same numbers. ``collect_device='cpu'`` goes through a
+    temporary folder that every rank must see (one machine, or a shared
+    file system); use ``'gpu'`` otherwise.
+
+    Example (the shape data)::
+
+        eval_set = dict(
+            type='CustomDataset',
+            data_root='data/shapes/',
+            pipeline=[dict(type='LoadImageFromFile'),
+                      dict(type='PackInputs')])
+        custom_hooks = [
+            dict(
+                type='KNNMonitorHook',
+                interval=5,
+                train_dataloader=dict(
+                    batch_size=128, num_workers=2,
+                    dataset=dict(**eval_set, data_prefix='train')),
+                val_dataloader=dict(
+                    batch_size=128, num_workers=2,
+                    dataset=dict(**eval_set, data_prefix='val')))
+        ]
+
+    Args:
+        train_dataloader (dict): Dataloader config of the memory bank.
+        val_dataloader (dict): Dataloader config of the queries.
+        interval (int): Epochs between evaluations. Defaults to 1.
+        k (int): Neighbours. Defaults to 20.
+        temperature (float): Vote temperature. Defaults to 0.07.
+        topk (Sequence[int]): Reported accuracies. Defaults to (1, 5).
+        backbone (str): Dotted attribute path of the evaluated module in
+            the model, e.g. ``'momentum_encoder.module.0'`` for MoCo v3's
+            momentum backbone. Defaults to ``'backbone'``.
+        collect_device (str): ``'cpu'`` or ``'gpu'``, see above.
+        prefix (str): Name prefix of the logged values. Defaults to
+            ``'knn'`` (``knn_top1``).
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 train_dataloader: dict,
+                 val_dataloader: dict,
+                 interval: int = 1,
+                 k: int = 20,
+                 temperature: float = 0.07,
+                 topk: Sequence[int] = (1, 5),
+                 backbone: str = 'backbone',
+                 collect_device: str = 'cpu',
+                 prefix: str = 'knn') -> None:
+        if interval < 1:
+            raise ValueError(f'interval must be >= 1, got {interval}')
+        self.dataloader_cfgs = dict(
+            train=copy.deepcopy(train_dataloader),
+            val=copy.deepcopy(val_dataloader))
+        self.interval = interval
+        self.k = k
+        self.temperature = temperature
+        self.topk = tuple(topk)
+        self.backbone = backbone
+        self.collect_device = collect_device
+        self.prefix = prefix
+        self.dataloaders: Dict[str, object] = {}
+
+    def _build_dataloaders(self, runner) -> None:
+        for name, cfg in self.dataloader_cfgs.items():
+            if isinstance(cfg, dict):
+                cfg = copy.deepcopy(cfg)
+                # Same order on every call; the sampler shards across ranks.
+                cfg.setdefault('sampler',
+                               dict(type='DefaultSampler', shuffle=False))
+                cfg.setdefault('collate_fn', dict(type='default_collate'))
+                cfg = runner.build_dataloader(cfg, seed=runner.seed)
+            self.dataloaders[name] = cfg
+
+    def _module(self, runner):
+        module = runner.model
+        if is_model_wrapper(module):
+            module = module.module
+        for name in self.backbone.split('.'):
+            module = getattr(module, name)
+        return module
+
+    def after_train_epoch(self, runner) -> None:
+        if (self.every_n_epochs(runner, self.interval)
+                or self.is_last_train_epoch(runner)):
+            self.evaluate(runner)
+
+    def evaluate(self, runner) -> Optional[Dict[str, float]]:
+        """Run the k-NN evaluation now; returns and logs the accuracies."""
+        if not self.dataloaders:
+            self._build_dataloaders(runner)
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        preprocessor = preprocessor_like(model.data_preprocessor)
+        backbone = self._module(runner)
+        device = next(backbone.parameters()).device
+        preprocessor.to(device)
+        parts = []
+        for name in ('train', 'val'):
+            loader = self.dataloaders[name]
+            feats, labels = extract_features(backbone, loader, preprocessor,
+                                             device)
+            parts.append(
+                gather_features(feats, labels, len(loader.dataset),
+                                self.collect_device))
+        metrics = [None]
+        if dist.is_main_process():
+            (train_feats, train_labels), (val_feats, val_labels) = parts
+            metrics[0] = knn_evaluate(train_feats, train_labels, val_feats,
+                                      val_labels, self.k, self.temperature,
+                                      self.topk)
+        dist.broadcast_object_list(metrics, src=0)
+        metrics = {
+            f'{self.prefix}_{key}': value
+            for key, value in metrics[0].items()
+        }
+        for key, value in metrics.items():
+            runner.message_hub.update_scalar(key, value)
+        runner.visualizer.add_scalars(metrics, step=runner.epoch + 1)
+        runner.logger.info(
+            f'Epoch(knn) [{runner.epoch + 1}] ' +
+            '  '.join(f'{key}: {value:.2f}'
+                      for key, value in metrics.items()) +
+            f'  (k={self.k}, T={self.temperature}, '
+            f'{len(self.dataloaders["train"].dataset)} train / '
+            f'{len(self.dataloaders["val"].dataset)} val images)')
+        return metrics

@@ -1,0 +1,3 @@
+from .budget_loop import BudgetEpochBasedTrainLoop
+
+__all__ = ['BudgetEpochBasedTrainLoop']

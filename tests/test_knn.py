@@ -1,0 +1,290 @@
+"""Weighted k-NN: known answers, the tool end to end, the training hook, and
+feature gathering across two processes."""
+import glob
+import json
+import math
+import os
+import os.path as osp
+import socket
+
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+from conftest import REPO_ROOT, run_tool
+from mmengine.registry import init_default_scope
+from PIL import Image
+
+from dilemma_mm.evaluation.knn import (extract_features, gather_features,
+                                       knn_classify, knn_evaluate,
+                                       load_backbone_checkpoint, topk_accuracy)
+from dilemma_mm.registry import MODELS
+from dilemma_mm.utils import load_config
+
+CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+TINY_VIT = dict(
+    embed_dims=32, num_layers=1, num_heads=2, feedforward_channels=64)
+
+
+def clusters(num_classes=3, per_class=30, dim=16, noise=.1, seed=0):
+    """Points around orthogonal class centres, and their labels."""
+    gen = torch.Generator().manual_seed(seed)
+    centres = torch.eye(dim)[:num_classes] * 5
+    labels = torch.arange(num_classes).repeat_interleave(per_class)
+    feats = centres[labels] + noise * torch.randn(
+        len(labels), dim, generator=gen)
+    return feats, labels
+
+
+def test_separated_clusters_are_perfect():
+    train_feats, train_labels = clusters(seed=0)
+    val_feats, val_labels = clusters(per_class=10, seed=1)
+    result = knn_evaluate(train_feats, train_labels, val_feats, val_labels)
+    assert result == {'top1': 100., 'top5': 100.}
+
+
+def test_majority_of_neighbours_outvotes_label_noise():
+    train_feats, train_labels = clusters(per_class=40)
+    noisy = train_labels.clone()
+    gen = torch.Generator().manual_seed(0)
+    flip = torch.rand(len(noisy), generator=gen) < .2
+    noisy[flip] = (noisy[flip] + 1) % 3
+    val_feats, val_labels = clusters(per_class=10, seed=1)
+    # 20 voters, a fifth of them wrong: still right.
+    assert knn_evaluate(
+        train_feats, noisy, val_feats, val_labels, k=20)['top1'] == 100.
+    # One voter: a query sitting on a mislabelled point takes its label.
+    wrong = int(flip.nonzero()[0])
+    scores = knn_classify(
+        train_feats, noisy, train_feats[wrong:wrong + 1], k=1)
+    assert scores.argmax().item() == noisy[wrong] != train_labels[wrong]
+
+
+def test_votes_are_weighted_by_similarity():
+    # Class 0: 3 neighbours at cosine 0.99; class 1: 10 at cosine 0.8.
+    query = torch.tensor([[1., 0., 0.]])
+    near = torch.tensor([0.99, math.sqrt(1 - 0.99**2), 0.])
+    far = torch.tensor([0.8, 0., 0.6])
+    bank = torch.stack([near] * 3 + [far] * 10)
+    labels = torch.tensor([0] * 3 + [1] * 10)
+    sharp = knn_classify(bank, labels, query, k=13, temperature=0.07)[0]
+    # DINO's vote: sum of exp(sim / T) per class, up to one factor.
+    expected = torch.tensor(
+        [3 * math.exp(0.99 / 0.07), 10 * math.exp(0.8 / 0.07)])
+    torch.testing.assert_close(sharp / sharp.sum(), expected / expected.sum())
+    assert sharp.argmax() == 0
+    # A flat temperature counts heads: the 10 win.
+    flat = knn_classify(bank, labels, query, k=13, temperature=100.)[0]
+    assert flat.argmax() == 1
+    # Only the k nearest vote.
+    assert knn_classify(bank, labels, query, k=3)[0, 1] == 0
+
+
+def test_tiny_temperature_and_small_bank():
+    feats, labels = clusters(per_class=2)
+    scores = knn_classify(feats, labels, feats, k=50, temperature=1e-4)
+    assert torch.isfinite(scores).all() and scores.shape == (6, 3)
+    assert topk_accuracy(
+        scores, labels, topk=(1, 5)) == {
+            'top1': 100.,
+            'top5': 100.
+        }
+    with pytest.raises(ValueError):
+        knn_classify(feats, labels[:-1], feats)
+
+
+def tiny_backbone():
+    init_default_scope('dilemma_mm')
+    return MODELS.build(
+        dict(
+            type='DilemmaViT',
+            arch=TINY_VIT,
+            img_size=32,
+            patch_size=8,
+            out_type='cls_token'))
+
+
+def test_extract_features_and_checkpoints(tmp_path):
+    from mmpretrain.structures import DataSample
+
+    from dilemma_mm.evaluation.knn import build_cls_preprocessor
+    backbone = tiny_backbone()
+    backbone.train()
+    images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)
+    loader = [
+        dict(
+            inputs=images[i:i + 3],
+            data_samples=[DataSample().set_gt_label(j) for j in range(3)])
+        for i in (0, 3)
+    ]
+    preprocessor = build_cls_preprocessor(
+        dict(mean=[0] * 3, std=[255] * 3, to_rgb=False))
+    feats, labels = extract_features(backbone, loader, preprocessor)
+    assert backbone.training  # mode restored
+    with torch.no_grad():
+        backbone.eval()
+        expected = backbone(images.float() / 255)[-1]
+    torch.testing.assert_close(feats, expected)
+    assert labels.tolist() == [0, 1, 2, 0, 1, 2]
+
+    # Algorithm checkpoint (prefix) and backbone-only state dict.
+    state = backbone.state_dict()
+    algo = str(tmp_path / 'algo.pth')
+    torch.save(
+        dict(
+            state_dict={
+                **{
+                    f'backbone.{k}': v
+                    for k, v in state.items()
+                }, 'head.fc.weight': torch.zeros(1)
+            }), algo)
+    torch.save(state, str(tmp_path / 'bare.pth'))
+    for path in (algo, str(tmp_path / 'bare.pth')):
+        other = tiny_backbone()
+        result = load_backbone_checkpoint(other, path)
+        assert result['missing_keys'] == []
+        for key, value in other.state_dict().items():
+            assert torch.equal(value, state[key]), key
+    torch.save({'neck.w': torch.zeros(1)}, str(tmp_path / 'none.pth'))
+    with pytest.raises(ValueError, match='no weights of the backbone'):
+        load_backbone_checkpoint(other, str(tmp_path / 'none.pth'))
+
+
+def bright_dark_folder(root: str, per_class: int = 6) -> str:
+    """Class ``dark`` / ``light``: noisy images around two grey levels."""
+    rng = np.random.default_rng(0)
+    for split in ('train', 'val'):
+        for name, level in (('dark', 40), ('light', 215)):
+            os.makedirs(osp.join(root, split, name), exist_ok=True)
+            for i in range(per_class):
+                pixels = np.clip(level + rng.normal(0, 20, (64, 64, 3)), 0,
+                                 255).astype(np.uint8)
+                Image.fromarray(pixels).save(
+                    osp.join(root, split, name, f'{i}.png'))
+    return root
+
+
+def tiny_options(data_root):
+    return [
+        f'train_dataloader.dataset.data_root={data_root}',
+        'model.backbone.arch.num_layers=1',
+        'model.backbone.arch.embed_dims=32',
+        'model.backbone.arch.num_heads=2',
+        'model.backbone.arch.feedforward_channels=64',
+    ]
+
+
+def test_knn_eval_tool(tmp_path):
+    data_root = bright_dark_folder(str(tmp_path / 'data'))
+    options = tiny_options(data_root)
+    cfg = load_config(osp.join(REPO_ROOT, CONFIG))
+    cfg.model.backbone.arch.update(TINY_VIT)
+    init_default_scope('dilemma_mm')
+    backbone = MODELS.build(cfg.model.backbone)
+    state = backbone.state_dict()
+    algo = str(tmp_path / 'algo.pth')
+    torch.save(
+        dict(
+            meta=dict(epoch=1),
+            state_dict={
+                f'backbone.{k}': v
+                for k, v in state.items()
+            }), algo)
+    torch.save(state, str(tmp_path / 'bare.pth'))
+
+    out = str(tmp_path / 'knn.json')
+    proc = run_tool([
+        'tools/analysis_tools/knn_eval.py', CONFIG, algo, '--num-workers', '0',
+        '--batch-size', '5', '--out', out, '--cfg-options'
+    ] + options)
+    # Grey levels are easy even for a random ViT.
+    assert 'k-NN (k=20, T=0.07): top-1 100.00' in proc.stdout
+    assert '(12 val / 12 train images)' in proc.stdout
+    result = json.load(open(out))
+    assert result['knn_top1'] == 100. and result['num_train'] == 12
+
+    proc = run_tool([
+        'tools/analysis_tools/knn_eval.py', CONFIG,
+        str(tmp_path / 'bare.pth'), '--k', '3', '--temperature', '0.1',
+        '--num-workers', '0', '--val-split', 'train', '--cfg-options'
+    ] + options)
+    assert 'k-NN (k=3, T=0.1): top-1 100.00' in proc.stdout
+
+
+def test_hook_logs_knn_top1_during_training(tmp_path):
+    from mmengine.runner import Runner
+    data_root = bright_dark_folder(str(tmp_path / 'data'), per_class=4)
+    eval_set = dict(
+        type='CustomDataset',
+        data_root=data_root,
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='PackInputs')])
+    cfg = load_config(osp.join(REPO_ROOT, CONFIG))
+    cfg.model.backbone.arch.update(TINY_VIT)
+    cfg.model.neck.in_channels = TINY_VIT['embed_dims']
+    cfg.train_dataloader.dataset.data_root = data_root
+    cfg.train_dataloader.update(
+        batch_size=4, num_workers=0, persistent_workers=False)
+    cfg.train_cfg.max_epochs = 2
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.default_hooks.logger.interval = 1
+    cfg.custom_hooks = [
+        dict(
+            type='KNNMonitorHook',
+            interval=1,
+            k=5,
+            train_dataloader=dict(
+                batch_size=8,
+                num_workers=0,
+                dataset=dict(**eval_set, data_prefix='train')),
+            val_dataloader=dict(
+                batch_size=8,
+                num_workers=0,
+                dataset=dict(**eval_set, data_prefix='val')))
+    ]
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    history = runner.message_hub.get_scalar('knn_top1')
+    assert len(history.data[0]) == 2  # once per epoch
+    assert runner.message_hub.get_scalar('knn_top5').current() == 100.
+    log = open(glob.glob(osp.join(cfg.work_dir, '*', '*.log'))[0]).read()
+    assert 'Epoch(knn) [2] knn_top1: ' in log
+    scalars = [
+        json.loads(line) for line in open(
+            glob.glob(osp.join(cfg.work_dir, '*', 'vis_data', 'scalars.json'))
+            [0])
+    ]
+    knn = [s for s in scalars if 'knn_top1' in s]
+    assert [s['step'] for s in knn] == [1, 2]
+
+
+def _gather_worker(rank, world_size, port, tmpdir):
+    import torch.distributed as torch_dist
+    from mmengine.dataset import DefaultSampler
+    torch_dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=rank,
+        world_size=world_size)
+    dataset = list(range(5))  # 5 images over 2 ranks: one is padded
+    indices = list(DefaultSampler(dataset, shuffle=False))
+    feats = torch.tensor(indices, dtype=torch.float32)[:, None].repeat(1, 3)
+    labels = torch.tensor(indices) % 2
+    result = gather_features(feats, labels, len(dataset))
+    if rank == 0:
+        torch.save(result, osp.join(tmpdir, 'gathered.pth'))
+    else:
+        assert result is None
+    torch_dist.destroy_process_group()
+
+
+def test_gather_features_two_processes(tmp_path):
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    mp.spawn(
+        _gather_worker, args=(2, port, str(tmp_path)), nprocs=2, join=True)
+    feats, labels = torch.load(str(tmp_path / 'gathered.pth'))
+    # Every image once, in dataset order, the padding dropped.
+    assert feats[:, 0].tolist() == [0., 1., 2., 3., 4.]
+    assert labels.tolist() == [0, 1, 0, 1, 0]
