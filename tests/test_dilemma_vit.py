@@ -178,8 +178,7 @@ def test_mocov3_variant_equals_mocov3_vit_and_keeps_its_tricks():
     from dilemma_mm.models.backbones import DilemmaMoCoV3ViT
     cfg = dict(
         arch=dict(
-            embed_dims=32, num_layers=2, num_heads=4,
-            feedforward_channels=64),
+            embed_dims=32, num_layers=2, num_heads=4, feedforward_channels=64),
         img_size=32,
         patch_size=8,
         stop_grad_conv1=True)

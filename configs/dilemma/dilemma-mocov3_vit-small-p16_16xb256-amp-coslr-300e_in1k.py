@@ -37,4 +37,5 @@ model = dict(
         img_size=224,
         patch_size=patch_size,
         stop_grad_conv1=True),
-    misplacement_head=dict(type='dilemma_mm.MisplacementHead', loss_weight=1.0))
+    misplacement_head=dict(
+        type='dilemma_mm.MisplacementHead', loss_weight=1.0))

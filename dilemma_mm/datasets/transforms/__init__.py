@@ -1,3 +1,4 @@
+from .dino_multi_crop import DINOMultiCrop
 from .token_drop import TokenDropTransform
 
-__all__ = ['TokenDropTransform']
+__all__ = ['DINOMultiCrop', 'TokenDropTransform']

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Union
 
 import torch
 from mmpretrain.models.selfsup import BaseSelfSupervisor
@@ -20,26 +20,9 @@ class DILEMMA(MisplacementBranchMixin, BaseSelfSupervisor):
         misplacement_head (dict, optional): Config of the
             :class:`MisplacementHead`; ``in_channels`` defaults to the
             backbone width. Defaults to None (a linear head).
-        pretrained (str, optional): Pretrained checkpoint path.
-            Defaults to None.
-        data_preprocessor (dict, optional): Config of the data preprocessor.
-            Defaults to None (``SelfSupDataPreprocessor``).
-        init_cfg (dict | list[dict], optional): Initialization config.
-            Defaults to None.
+        **kwargs: The other arguments of :class:`BaseSelfSupervisor`
+            (``pretrained``, ``data_preprocessor``, ``init_cfg``).
     """
-
-    def __init__(self,
-                 backbone: dict,
-                 misplacement_head: Optional[dict] = None,
-                 pretrained: Optional[str] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
-        super().__init__(
-            backbone=backbone,
-            pretrained=pretrained,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self.init_misplacement_head(misplacement_head)
 
     def loss(self, inputs: Union[torch.Tensor, List[torch.Tensor]],
              data_samples: List[DataSample],

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Union
+from typing import Dict, List
 
 import torch
 import torch.nn as nn
@@ -20,40 +20,12 @@ class DilemmaMoCoV3(MisplacementBranchMixin, MoCoV3):
     loss of :class:`MoCoV3` on the same weights and inputs.
 
     Args:
-        backbone (dict): Config of a :class:`DilemmaViT`.
-        neck (dict): Config of the projector.
-        head (dict): Config of the :class:`MoCoV3Head`.
         misplacement_head (dict, optional): Config of the
             :class:`MisplacementHead`; ``in_channels`` defaults to the
             backbone width. Defaults to None (a linear head).
-        base_momentum (float): Momentum coefficient of the momentum encoder.
-            Defaults to 0.01.
-        pretrained (str, optional): Pretrained checkpoint path.
-            Defaults to None.
-        data_preprocessor (dict, optional): Config of the data preprocessor.
-            Defaults to None (``SelfSupDataPreprocessor``).
-        init_cfg (dict | list[dict], optional): Initialization config.
-            Defaults to None.
+        **kwargs: The arguments of :class:`MoCoV3`, the backbone a
+            :class:`DilemmaViT`.
     """
-
-    def __init__(self,
-                 backbone: dict,
-                 neck: dict,
-                 head: dict,
-                 misplacement_head: Optional[dict] = None,
-                 base_momentum: float = 0.01,
-                 pretrained: Optional[str] = None,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            base_momentum=base_momentum,
-            pretrained=pretrained,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
-        self.init_misplacement_head(misplacement_head)
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:

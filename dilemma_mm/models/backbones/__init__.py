@@ -1,4 +1,5 @@
+from .dilemma_mae_vit import DilemmaMAEViT
 from .dilemma_mocov3_vit import DilemmaMoCoV3ViT
 from .dilemma_vit import DilemmaViT
 
-__all__ = ['DilemmaMoCoV3ViT', 'DilemmaViT']
+__all__ = ['DilemmaMAEViT', 'DilemmaMoCoV3ViT', 'DilemmaViT']

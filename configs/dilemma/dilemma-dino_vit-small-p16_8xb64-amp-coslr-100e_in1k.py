@@ -1,0 +1,30 @@
+# DILEMMA + DINO, ViT-S/16 on ImageNet-1K: the DINO recipe of
+# ../dino/dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py (the same-recipe
+# baseline). The student encodes every crop sparsely (drop 0.75: 49 of 196
+# tokens of a global crop, 9 of 36 of a local one, each crop on its own
+# grid) with each kept token misplaced with probability 0.2, and a linear
+# misplacement head reads its patch tokens; the teacher encodes the clean,
+# dense global crops.
+_base_ = '../dino/dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py'
+
+drop_ratio = 0.75
+misplace_prob = 0.2
+patch_size = 16
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    {{_base_.multi_crop}},
+    # after the crops: every crop gets its own keep/pos on its own grid
+    dict(
+        type='TokenDropTransform',
+        drop_ratio=drop_ratio,
+        misplace_prob=misplace_prob,
+        patch_size=patch_size),
+    dict(type='PackInputs', algorithm_keys=['keep', 'pos']),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+model = dict(
+    type='DilemmaDINO',
+    backbone=dict(type='DilemmaViT', patch_size=patch_size),
+    misplacement_head=dict(type='MisplacementHead', loss_weight=1.0))

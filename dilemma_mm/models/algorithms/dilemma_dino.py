@@ -1,0 +1,44 @@
+from typing import Dict, List, Tuple
+
+import torch
+from mmpretrain.structures import DataSample
+
+from dilemma_mm.registry import MODELS
+from .dino import DINO
+from .misplacement_branch import MisplacementBranchMixin
+
+
+@MODELS.register_module()
+class DilemmaDINO(MisplacementBranchMixin, DINO):
+    """DINO with DILEMMA.
+
+    The student encodes every crop, global and local, sparsely and
+    corrupted, each on its own patch grid (``TokenDropTransform`` after
+    ``DINOMultiCrop``), and feeds its patch tokens to the misplacement head;
+    the teacher encodes the clean, dense global crops. Without
+    ``keep``/``pos`` in the data samples, or with nothing dropped or
+    misplaced, ``loss_dino`` is the loss of :class:`DINO` on the same weights
+    and inputs.
+
+    Args:
+        misplacement_head (dict, optional): Config of the
+            :class:`MisplacementHead`; ``in_channels`` defaults to the
+            backbone width. Defaults to None (a linear head).
+        **kwargs: The arguments of :class:`DINO`, the backbone a
+            :class:`DilemmaViT`.
+    """
+
+    def student_features(
+        self, inputs: List[torch.Tensor], data_samples: List[DataSample]
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """Class tokens of the sparse corrupted crops, (n_crops * B, C),
+        and ``loss_dilemma``/``acc_dilemma`` averaged over the crops."""
+        features, corrupted = [], []
+        for group in self.group_by_size(inputs):
+            # same-size crops in one pass: class tokens [n * N, C] and
+            # (patch tokens [n * N, K, C], keep [n * N, K], pos [n * N, K])
+            outs, group_corrupted = self.forward_corrupted(
+                torch.cat([inputs[i] for i in group]), data_samples, group)
+            features.append(outs[-1])
+            corrupted.append(group_corrupted)
+        return torch.cat(features), self.misplacement_loss(corrupted)

@@ -1,0 +1,77 @@
+from typing import Dict, List
+
+import torch
+import torch.nn.functional as F
+from mmpretrain.models.selfsup import SimCLR
+from mmpretrain.models.selfsup.simclr import GatherLayer
+from mmpretrain.structures import DataSample
+
+from dilemma_mm.registry import MODELS
+from .misplacement_branch import MisplacementBranchMixin
+
+
+@MODELS.register_module()
+class DilemmaSimCLR(MisplacementBranchMixin, SimCLR):
+    """SimCLR with DILEMMA.
+
+    SimCLR has no teacher: both views are encoded sparsely and corrupted, in
+    one backbone pass, and the patch tokens of both feed the misplacement
+    head. Without ``keep``/``pos`` in the data samples, or with nothing
+    dropped or misplaced, ``loss_simclr`` is the loss of :class:`SimCLR` on
+    the same weights and inputs.
+
+    Args:
+        misplacement_head (dict, optional): Config of the
+            :class:`MisplacementHead`; ``in_channels`` defaults to the
+            backbone width. Defaults to None (a linear head).
+        **kwargs: The arguments of :class:`SimCLR`, the backbone a
+            :class:`DilemmaViT`.
+    """
+
+    def contrastive_loss(self, projections: torch.Tensor) -> torch.Tensor:
+        """SimCLR's NT-Xent loss over the global batch.
+
+        Args:
+            projections (torch.Tensor): (2N, D), the two views of each
+                sample adjacent (rows ``2i`` and ``2i + 1``).
+
+        Returns:
+            torch.Tensor: The loss of ``self.head`` on each row's positive
+            (its other view) against its 2N' - 2 negatives.
+        """
+        z = F.normalize(projections, dim=1)
+        z = torch.cat(GatherLayer.apply(z))  # (2N', D), every process
+        similarity = z @ z.t()  # (2N', 2N')
+        rows = torch.arange(len(z), device=z.device)
+        partner = rows ^ 1  # the other view of the same sample
+        is_negative = torch.ones_like(similarity, dtype=torch.bool)
+        is_negative[rows, rows] = False
+        is_negative[rows, partner] = False
+        positive = similarity[rows, partner].unsqueeze(1)  # (2N', 1)
+        negative = similarity[is_negative].view(len(z), -1)  # (2N', 2N'-2)
+        return self.head.loss(positive, negative)
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """SimCLR loss of the sparse corrupted views plus the misplacement
+        loss.
+
+        Args:
+            inputs (List[torch.Tensor]): The two views, (N, C_in, H, W) each.
+            data_samples (List[DataSample]): Carry ``keep`` and ``pos``.
+
+        Returns:
+            Dict[str, torch.Tensor]: ``loss_simclr``, ``loss_dilemma`` and
+            ``acc_dilemma``.
+        """
+        assert isinstance(inputs, list)
+        # both views in one pass, view after view: class tokens [2N, C] and
+        # (patch tokens [2N, K, C], keep [2N, K], pos [2N, K])
+        feats, corrupted = self.forward_corrupted(
+            torch.cat(inputs[:2]), data_samples, [0, 1])
+        z = self.neck(feats)[0]  # [2N, D], view after view
+        z = torch.stack(z.chunk(2), dim=1).flatten(0, 1)  # views adjacent
+
+        losses = dict(loss_simclr=self.contrastive_loss(z))
+        losses.update(self.misplacement_loss([corrupted]))
+        return losses

@@ -1,0 +1,133 @@
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.logging import MessageHub
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+from mmpretrain.models.utils import CosineEMA
+from mmpretrain.structures import DataSample
+
+from dilemma_mm.registry import MODELS
+
+
+@MODELS.register_module()
+class DINO(BaseSelfSupervisor):
+    """DINO: self-distillation with no labels.
+
+    Implementation of `Emerging Properties in Self-Supervised Vision
+    Transformers <https://arxiv.org/abs/2104.14294>`_. The student (backbone
+    + ``DINONeck``) encodes every crop of ``DINOMultiCrop``; the teacher, a
+    cosine-momentum EMA of the student (``CosineEMA``), encodes the global
+    crops without gradient and in eval mode (no drop path). ``DINOHead``
+    compares every teacher crop with every other student crop and keeps the
+    centre. Crops of one size go through the backbone in one pass.
+
+    During the first ``freeze_last_layer_epochs`` epochs (read from the
+    runner's ``MessageHub``) no gradient reaches the last layer of the
+    student's projection head, as in DINO; under DDP that needs
+    ``find_unused_parameters=True``.
+
+    Args:
+        backbone (dict): Config of the ViT (``out_type='cls_token'``).
+        neck (dict): Config of the :class:`DINONeck`.
+        head (dict): Config of the :class:`DINOHead`.
+        base_momentum (float): Start weight ``1 - m`` of the student in the
+            teacher update, annealed to 0 with a cosine (DINO's momentum
+            0.996 -> 1 is 0.004). Defaults to 0.004.
+        num_global_crops (int): The first ``num_global_crops`` inputs are
+            the global crops the teacher sees. Defaults to 2.
+        freeze_last_layer_epochs (int): Epochs without gradient at the last
+            layer. Defaults to 1.
+        pretrained (str, optional): Pretrained checkpoint path.
+            Defaults to None.
+        data_preprocessor (dict, optional): Config of the data preprocessor.
+            Defaults to None (``SelfSupDataPreprocessor``).
+        init_cfg (dict | list[dict], optional): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 base_momentum: float = 0.004,
+                 num_global_crops: int = 2,
+                 freeze_last_layer_epochs: int = 1,
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.teacher = CosineEMA(
+            nn.Sequential(self.backbone, self.neck), momentum=base_momentum)
+        self.teacher.eval()
+        self.num_global_crops = num_global_crops
+        self.freeze_last_layer_epochs = freeze_last_layer_epochs
+
+    def train(self, mode: bool = True) -> 'DINO':
+        """Set the mode of the student; the teacher stays in eval mode."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    @staticmethod
+    def group_by_size(inputs: Sequence[torch.Tensor]) -> List[List[int]]:
+        """Indices of consecutive crops of the same shape, e.g.
+        ``[[0, 1], [2, ..., 9]]`` for 2 global and 8 local crops."""
+        groups: List[List[int]] = []
+        for index, crop in enumerate(inputs):
+            if groups and inputs[groups[-1][0]].shape == crop.shape:
+                groups[-1].append(index)
+            else:
+                groups.append([index])
+        return groups
+
+    def student_features(
+        self, inputs: List[torch.Tensor], data_samples: List[DataSample]
+    ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """Backbone features of every crop, crop after crop, (n_crops * B,
+        C), and the losses the encoding adds (none here)."""
+        features = [
+            self.backbone(torch.cat([inputs[i] for i in group]))[-1]
+            for group in self.group_by_size(inputs)
+        ]  # (n_group_crops * B, C) each
+        return torch.cat(features), {}
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """DINO loss of the crops.
+
+        Args:
+            inputs (List[torch.Tensor]): The crops, global ones first,
+                (B, C_in, H_i, W_i) each.
+            data_samples (List[DataSample]): The data samples.
+
+        Returns:
+            Dict[str, torch.Tensor]: ``loss_dino`` and whatever
+            :meth:`student_features` adds.
+        """
+        assert isinstance(inputs, list)
+        global_crops = torch.cat(inputs[:self.num_global_crops])
+
+        # teacher: clean global crops, [num_global * N, D], no gradient
+        with torch.no_grad():
+            self.teacher.update_parameters(
+                nn.Sequential(self.backbone, self.neck))
+            teacher_scores = self.teacher(global_crops)[0]
+
+        # student: every crop, [num_crops * N, D]
+        features, losses = self.student_features(inputs, data_samples)
+        epoch = MessageHub.get_current_instance().get_info('epoch', 0)
+        student_scores = self.neck((features, ),
+                                   freeze_last_layer=epoch
+                                   < self.freeze_last_layer_epochs)[0]
+
+        losses['loss_dino'] = self.head.loss(
+            student_scores.chunk(len(inputs)),
+            teacher_scores.chunk(self.num_global_crops))
+        return losses

@@ -1,0 +1,91 @@
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from mmengine.dist import all_reduce, get_world_size
+from mmengine.model import BaseModule
+
+from dilemma_mm.registry import MODELS
+
+
+@MODELS.register_module()
+class DINOHead(BaseModule):
+    """DINO's loss: cross-entropy between a sharpened, centred teacher and
+    the student, over every pair of different crops.
+
+    The teacher's scores are centred (minus ``center``) and sharpened
+    (divided by ``teacher_temp``) before the softmax; the student's are
+    divided by ``student_temp``. For each teacher crop ``t`` and each student
+    crop ``s != t`` the loss is ``-sum(p_t * log p_s)`` averaged over the
+    batch, and the pairs are averaged. Crop ``i`` of the teacher is crop
+    ``i`` of the student, so no crop is compared with itself.
+
+    After each loss, ``center`` moves toward the mean teacher score of the
+    global batch (summed over processes with ``all_reduce``):
+    ``center = m * center + (1 - m) * batch_mean``.
+
+    ``teacher_temp`` is an attribute a hook may schedule
+    (``DINOTeacherTempWarmupHook``).
+
+    Args:
+        out_channels (int): Number of prototypes (scores per crop).
+        student_temp (float): Student temperature. Defaults to 0.1.
+        teacher_temp (float): Teacher temperature until a hook sets it.
+            Defaults to 0.04.
+        center_momentum (float): Momentum ``m`` of the centre.
+            Defaults to 0.9.
+    """
+
+    def __init__(self,
+                 out_channels: int,
+                 student_temp: float = 0.1,
+                 teacher_temp: float = 0.04,
+                 center_momentum: float = 0.9) -> None:
+        super().__init__()
+        self.student_temp = student_temp
+        self.teacher_temp = teacher_temp
+        self.center_momentum = center_momentum
+        self.register_buffer('center', torch.zeros(1, out_channels))
+
+    def loss(self, student_scores: Sequence[torch.Tensor],
+             teacher_scores: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Cross-entropy over pairs of different crops; updates the centre.
+
+        Args:
+            student_scores (Sequence[torch.Tensor]): One (B, out_channels)
+                tensor per crop, global crops first.
+            teacher_scores (Sequence[torch.Tensor]): One (B, out_channels)
+                tensor per global crop, in the same order.
+
+        Returns:
+            torch.Tensor: The averaged cross-entropy.
+        """
+        teacher_probs = [
+            F.softmax((scores - self.center) / self.teacher_temp, dim=-1)
+            for scores in teacher_scores
+        ]  # (B, out_channels) each, no gradient
+        student_log_probs = [
+            F.log_softmax(scores / self.student_temp, dim=-1)
+            for scores in student_scores
+        ]  # (B, out_channels) each
+        cross_entropies = [
+            -(teacher_p.detach() * student_logp).sum(dim=-1).mean()
+            for t, teacher_p in enumerate(teacher_probs)
+            for s, student_logp in enumerate(student_log_probs) if s != t
+        ]
+        self.update_center(torch.cat(list(teacher_scores)))
+        return sum(cross_entropies) / len(cross_entropies)
+
+    @torch.no_grad()
+    def update_center(self, teacher_scores: torch.Tensor) -> None:
+        """EMA of the mean teacher score over the global batch.
+
+        Args:
+            teacher_scores (torch.Tensor): (N, out_channels), this process's
+                teacher scores of every global crop.
+        """
+        batch_sum = teacher_scores.detach().sum(dim=0, keepdim=True).float()
+        all_reduce(batch_sum)  # sum over processes; no-op in one process
+        batch_mean = batch_sum / (len(teacher_scores) * get_world_size())
+        self.center.mul_(self.center_momentum).add_(
+            batch_mean, alpha=1 - self.center_momentum)

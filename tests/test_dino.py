@@ -1,0 +1,288 @@
+"""DINO and DILEMMA + DINO: multi-crop, centring, temperatures, teacher,
+last-layer freezing, weight-decay schedule, two processes."""
+import os
+import re
+import socket
+import types
+
+import numpy as np
+import pytest
+import torch
+import torch.multiprocessing as mp
+from conftest import run_tool
+from mmengine.optim import OptimWrapper, build_optim_wrapper
+from tiny_models import (ARCH, DIMS, SeqLenRecorder, build, load_weights,
+                         make_batch)
+
+from dilemma_mm.engine.hooks import (CosineWeightDecayHook,
+                                     DINOTeacherTempWarmupHook)
+from dilemma_mm.models.algorithms import DINO, DilemmaDINO
+from dilemma_mm.models.heads import DINOHead
+
+OUT = 64
+NUM_LOCAL = 3
+GLOBAL_GRID, LOCAL_GRID = 16, 4  # 32 px and 16 px crops, patch 8
+
+
+def dino_cfg(algorithm='DINO', backbone='VisionTransformer') -> dict:
+    return dict(
+        type=algorithm,
+        backbone=dict(
+            type=backbone,
+            arch=ARCH,
+            img_size=32,
+            patch_size=8,
+            out_type='cls_token'),
+        neck=dict(
+            type='DINONeck',
+            in_channels=DIMS,
+            out_channels=OUT,
+            hidden_channels=32,
+            bottleneck_channels=16),
+        head=dict(type='DINOHead', out_channels=OUT))
+
+
+def batch(drop_ratio=0.5, misplace_prob=0.25, keys=('keep', 'pos'), seed=0):
+    """A collated batch of 4 from the real multi-crop pipeline."""
+    multi_crop = dict(
+        type='DINOMultiCrop',
+        global_crop_size=32,
+        local_crop_size=16,
+        num_local_crops=NUM_LOCAL)
+    return make_batch([multi_crop], drop_ratio, misplace_prob, keys, seed)
+
+
+def test_multi_crop_sizes_and_grids():
+    data = batch()
+    crops = data['inputs']
+    assert [tuple(c.shape[-2:])
+            for c in crops] == [(32, 32)] * 2 + [(16, 16)] * NUM_LOCAL
+    keep = data['data_samples'][0].keep
+    # every crop its own grid: half of 16 and of 4 tokens
+    assert [len(k) for k in keep] == [8, 8] + [2] * NUM_LOCAL
+    assert max(k.max() for k in keep[2:]) < LOCAL_GRID
+
+
+def test_centre_moves_toward_batch_mean_at_its_rate():
+    head = DINOHead(out_channels=8, center_momentum=0.8)
+    head.center.fill_(1.)
+    teacher = [torch.randn(5, 8), torch.randn(5, 8)]
+    student = [torch.randn(5, 8) for _ in range(4)]
+    head.loss(student, teacher)
+    batch_mean = torch.cat(teacher).mean(0, keepdim=True)
+    torch.testing.assert_close(head.center, 0.8 * 1. + 0.2 * batch_mean)
+
+
+def test_loss_pairs_different_crops_only():
+    head = DINOHead(out_channels=8, student_temp=0.1, teacher_temp=0.05)
+    teacher = [torch.randn(5, 8), torch.randn(5, 8)]
+    student = [torch.randn(5, 8) for _ in range(4)]
+
+    def cross_entropy(t, s):
+        probs = torch.softmax(teacher[t] / 0.05, -1)  # centre is 0
+        return -(probs *
+                 torch.log_softmax(student[s] / 0.1, -1)).sum(-1).mean()
+
+    pairs = [(t, s) for t in range(2) for s in range(4) if s != t]
+    assert len(pairs) == 6
+    expected = sum(cross_entropy(t, s) for t, s in pairs) / len(pairs)
+    torch.testing.assert_close(head.loss(student, teacher), expected)
+
+
+def test_teacher_temperature_schedule_and_hook():
+    hook = DINOTeacherTempWarmupHook(
+        warmup_teacher_temp=0.04, teacher_temp=0.07, warmup_epochs=3)
+    expected = [0.04, 0.055, 0.07, 0.07, 0.07]
+    assert [hook.temperature(e) for e in range(5)] == pytest.approx(expected)
+    assert DINOTeacherTempWarmupHook(0.02, 0.07, 0).temperature(0) == 0.07
+
+    model = build(dino_cfg())
+    for epoch, temp in enumerate(expected):
+        hook.before_train_epoch(
+            types.SimpleNamespace(model=model, epoch=epoch))
+        assert model.head.teacher_temp == pytest.approx(temp)
+    with pytest.raises(AttributeError, match='teacher_temp'):
+        hook.before_train_epoch(
+            types.SimpleNamespace(model=torch.nn.Linear(1, 1), epoch=0))
+
+
+def test_weight_decay_hook_follows_cosine_and_skips_norms():
+    model = build(dino_cfg())
+    optim_wrapper = build_optim_wrapper(
+        model,
+        dict(
+            optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.04),
+            paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.)))
+    runner = types.SimpleNamespace(
+        optim_wrapper=optim_wrapper, iter=0, max_iters=10)
+    hook = CosineWeightDecayHook(end_weight_decay=0.4)
+    hook.before_train(runner)
+    for it, expected in ((0, 0.04), (5, 0.22), (10, 0.4)):
+        runner.iter = it
+        hook.before_train_iter(runner, 0)
+        decays = {
+            round(group['weight_decay'], 9)
+            for group in optim_wrapper.optimizer.param_groups
+        }
+        assert sorted(decays) == pytest.approx([0., expected]), it
+
+
+def test_teacher_gets_no_gradient():
+    model = build(dino_cfg())
+    assert model.teacher.training is False
+    model.train()
+    assert model.teacher.training is False and model.backbone.training
+    data = model.data_preprocessor(batch(keys=()), True)
+    losses = model(**data, mode='loss')
+    losses['loss_dino'].backward()
+    for name, param in model.teacher.named_parameters():
+        assert not param.requires_grad and param.grad is None, name
+    assert model.backbone.cls_token.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize('epoch', [0, 1])
+def test_last_layer_frozen_in_the_first_epoch(epoch):
+    model = build(dino_cfg(), epoch=epoch)
+    before = model.neck.last_layer_v.detach().clone()
+    optim_wrapper = OptimWrapper(torch.optim.AdamW(model.parameters()))
+    log_vars = model.train_step(batch(keys=()), optim_wrapper)
+    assert torch.isfinite(log_vars['loss'])
+    frozen = torch.equal(model.neck.last_layer_v, before)
+    assert frozen == (epoch == 0)
+    assert not torch.equal(
+        model.neck.mlp[0].weight,
+        model.teacher.module[1].mlp[0].weight)  # the student moved
+
+
+def test_dilemma_dino_teacher_sees_clean_dense_global_crops():
+    model = build(dino_cfg('DilemmaDINO', 'DilemmaViT'))
+    assert isinstance(model, DINO)
+    data = batch()
+    crops = model.data_preprocessor(data, True)['inputs']
+    teacher_backbone, calls = model.teacher.module[0], []
+    teacher_backbone.register_forward_pre_hook(
+        lambda module, args, kwargs: calls.append((args, kwargs)),
+        with_kwargs=True)
+    recorder = SeqLenRecorder(student=model.backbone, teacher=teacher_backbone)
+    losses = model(**model.data_preprocessor(data, True), mode='loss')
+
+    assert set(losses) == {'loss_dino', 'loss_dilemma', 'acc_dilemma'}
+    (args, kwargs), = calls  # one dense pass over both global crops
+    assert len(args) == 1 and not kwargs  # no keep / pos
+    torch.testing.assert_close(args[0], torch.cat(crops[:2]), rtol=0, atol=0)
+    assert recorder.seq_lens['teacher'] == [1 + GLOBAL_GRID]
+    # student: the global crops, then the local ones, each sparse
+    assert recorder.seq_lens['student'] == [
+        1 + GLOBAL_GRID // 2, 1 + LOCAL_GRID // 2
+    ]
+
+
+@pytest.mark.parametrize('keys', [('keep', 'pos'), ()])
+def test_dilemma_disabled_is_dino(keys):
+    dino = build(dino_cfg())
+    dilemma = build(dino_cfg('DilemmaDINO', 'DilemmaViT'))
+    load_weights(dilemma, dino)
+    data = batch(drop_ratio=0., misplace_prob=0., keys=keys)
+    expected = dino(**dino.data_preprocessor(data, True), mode='loss')
+    losses = dilemma(**dilemma.data_preprocessor(data, True), mode='loss')
+    torch.testing.assert_close(losses['loss_dino'], expected['loss_dino'])
+    torch.testing.assert_close(dilemma.head.center, dino.head.center)
+
+
+def test_misplacement_loss_averages_crops_not_groups():
+    model = build(dino_cfg('DilemmaDINO', 'DilemmaViT'))
+    assert isinstance(model, DilemmaDINO)
+    crops = [torch.zeros(4, 3, 32, 32)] * 2 + [torch.zeros(4, 3, 16, 16)]
+    assert model.group_by_size(crops) == [[0, 1], [2]]
+    torch.nn.init.zeros_(model.misplacement_head.classifier.weight)
+    torch.nn.init.zeros_(model.misplacement_head.classifier.bias)
+    keep = torch.zeros(12, 2, dtype=torch.long)
+    # two global crops (8 samples) with nothing misplaced, one local crop
+    # (4 samples) with everything misplaced; logits 0 say "not misplaced"
+    losses = model.misplacement_loss([
+        (torch.zeros(8, 2, DIMS), keep[:8], keep[:8]),
+        (torch.zeros(4, 2, DIMS), keep[8:], keep[8:] + 1),
+    ])
+    torch.testing.assert_close(losses['acc_dilemma'], torch.tensor(2 / 3))
+    torch.testing.assert_close(losses['loss_dilemma'],
+                               torch.tensor(np.log(2.), dtype=torch.float))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _train_step_on_rank(rank: int, port: int, out_dir: str) -> None:
+    """One DDP train step of DILEMMA + DINO on this rank's own crops."""
+    import torch.distributed as torch_dist
+    from mmengine.model import MMDistributedDataParallel
+
+    import dilemma_mm  # noqa: F401
+    torch.set_num_threads(1)
+    torch_dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
+    model = build(dino_cfg('DilemmaDINO', 'DilemmaViT'))
+    ddp = MMDistributedDataParallel(
+        module=model, find_unused_parameters=True)  # frozen last layer
+    optim_wrapper = OptimWrapper(torch.optim.AdamW(model.parameters()))
+    ddp.train_step(batch(seed=rank), optim_wrapper)
+    teacher = model.data_preprocessor(batch(seed=rank), True)['inputs'][:2]
+    with torch.no_grad():
+        scores = model.teacher(torch.cat(teacher))[0]
+    torch.save(
+        dict(
+            center=model.head.center,
+            scores=scores,
+            cls_token=model.backbone.cls_token.detach()),
+        os.path.join(out_dir, f'rank{rank}.pth'))
+    torch_dist.destroy_process_group()
+
+
+def test_two_processes_share_the_centre(tmp_path):
+    mp.start_processes(
+        _train_step_on_rank,
+        args=(_free_port(), str(tmp_path)),
+        nprocs=2,
+        join=True,
+        start_method='fork')  # no re-import: seconds, not tens
+    ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
+    torch.testing.assert_close(ranks[0]['center'], ranks[1]['center'])
+    torch.testing.assert_close(ranks[0]['cls_token'], ranks[1]['cls_token'])
+    # from 0 toward the mean teacher score over both ranks (the teacher
+    # has not moved since: it is updated at the start of the next step)
+    scores = torch.cat([ranks[0]['scores'], ranks[1]['scores']])
+    torch.testing.assert_close(ranks[0]['center'],
+                               (1 - 0.9) * scores.mean(0, keepdim=True))
+    assert not torch.equal(ranks[0]['scores'], ranks[1]['scores'])
+
+
+def test_train_tool_runs_dilemma_dino_with_its_hooks(tiny_image_folder,
+                                                     tmp_path):
+    """The CPU config through tools/train.py: both hooks, frozen last layer
+    in epoch 1, a checkpoint with the centre."""
+    config = ('configs/dilemma/'
+              'dilemma-dino_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
+    proc = run_tool([
+        'tools/train.py', config, '--work-dir', tmp_path, '--cfg-options',
+        f'train_dataloader.dataset.data_root={tiny_image_folder}',
+        'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
+        'train_cfg.max_epochs=2', 'model.backbone.arch.num_layers=1',
+        'default_hooks.logger.interval=1'
+    ])
+    assert re.search(r'Epoch\(train\) \[2\]\[2/2\].*loss_dino', proc.stdout)
+    assert 'loss_dilemma' in proc.stdout
+    first, second = (
+        torch.load(tmp_path / f'epoch_{e}.pth', weights_only=True)
+        for e in (1, 2))
+    # AdamW keeps state for the parameters that got a gradient: the last
+    # layer (its direction v; the gain is fixed) joined in epoch 2
+    assert len(
+        second['optimizer']['state']) == len(first['optimizer']['state']) + 1
+    decays = sorted({
+        round(g['weight_decay'], 6)
+        for g in second['optimizer']['param_groups']
+    })
+    assert decays[0] == 0 and 0.04 < decays[1] < 0.4  # cosine 0.04 -> 0.4
+    assert first['state_dict']['head.center'].abs().sum() > 0
