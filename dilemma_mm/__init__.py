@@ -12,7 +12,8 @@ apply_compat_patches()
 # Our registries fall back to mmpretrain's, which fill on import.
 _register_mmpretrain(init_default_scope=False)
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+# apis: our model index, also registered with mmpretrain's ModelHub
+from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
 from .utils import register_all_modules, setup_env  # noqa: E402
 from .version import __version__  # noqa: E402
 

@@ -58,3 +58,15 @@ def run_tool(args,
         pytest.fail(f'{" ".join(cmd + [str(a) for a in args])} exited '
                     f'{proc.returncode}:\n{proc.stdout[-6000:]}')
     return proc
+
+
+def load_tool(relative_path: str):
+    """Import a script under ``tools/`` (or anywhere in the repository) as
+    a module, to call its functions or ``main(argv)`` in-process."""
+    import importlib.util
+    path = osp.join(REPO_ROOT, relative_path)
+    name = osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

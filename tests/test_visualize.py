@@ -1,0 +1,104 @@
+"""Misplacement visualisation: the layout follows the config's
+TokenDropTransform, the probabilities are the model's, the PNG is drawn."""
+import numpy as np
+import pytest
+import torch
+from conftest import REPO_ROOT, load_tool
+from PIL import Image
+
+import dilemma_mm  # noqa: F401
+from dilemma_mm.apis import init_model
+from dilemma_mm.utils import load_config
+from dilemma_mm.visualization import (build_token_drop, draw_misplacement,
+                                      predict_misplacement,
+                                      visualize_misplacement)
+
+CONFIG = f'{REPO_ROOT}/configs/dilemma/' \
+    'dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+SMALL = ['model.backbone.arch.num_layers=1']
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    root = tmp_path_factory.mktemp('vis')
+    cfg = load_config(CONFIG)
+    cfg.merge_from_dict({'model.backbone.arch.num_layers': 1})
+    torch.manual_seed(0)
+    model = init_model(cfg)
+    torch.save(dict(state_dict=model.state_dict()), root / 'model.pth')
+    rng = np.random.default_rng(0)
+    for i, size in enumerate([(64, 64), (90, 70)]):
+        Image.fromarray(rng.integers(0, 256, size + (3, ),
+                                     np.uint8)).save(root / f'img{i}.png')
+    return root
+
+
+def test_predictions_follow_config_and_model(checkpoint):
+    cfg = load_config(CONFIG)
+    cfg.merge_from_dict({'model.backbone.arch.num_layers': 1})
+    images = [str(checkpoint / 'img0.png'), str(checkpoint / 'img1.png')]
+    state = np.random.get_state()
+    preds = visualize_misplacement(
+        cfg,
+        str(checkpoint / 'model.pth'),
+        images,
+        str(checkpoint / 'out.png'),
+        seed=5)
+    assert np.all(np.random.get_state()[1] == state[1])  # left untouched
+    assert len(preds) == 2
+    for pred in preds:
+        # the config: 64 px, 8 px patches, drop 0.75 -> 16 of 64 kept
+        assert pred.image.shape == (64, 64, 3) and pred.grid == (8, 8)
+        assert len(pred.keep) == 16 == len(pred.prob)
+        assert ((pred.prob > 0) & (pred.prob < 1)).all()
+        assert len(np.unique(pred.keep)) == 16
+    again = visualize_misplacement(
+        cfg, str(checkpoint / 'model.pth'), images[:1], seed=5)[0]
+    np.testing.assert_array_equal(again.keep, preds[0].keep)
+    np.testing.assert_array_equal(again.pos, preds[0].pos)
+    np.testing.assert_allclose(again.prob, preds[0].prob)
+    png = Image.open(checkpoint / 'out.png')
+    assert png.size[0] > 500 and png.size[1] > 400
+
+
+def test_probabilities_are_the_heads(checkpoint):
+    cfg = load_config(CONFIG)
+    cfg.merge_from_dict({'model.backbone.arch.num_layers': 1})
+    model = init_model(cfg, str(checkpoint / 'model.pth'))
+    token_drop = build_token_drop(cfg, drop_ratio=0.5, misplace_prob=0.5)
+    pred = predict_misplacement(
+        model, str(checkpoint / 'img1.png'), token_drop, seed=1)
+    assert len(pred.keep) == 32 and pred.misplaced.any()
+    image = torch.from_numpy(pred.image[..., ::-1].copy()).permute(2, 0, 1)
+    x = model.data_preprocessor(
+        dict(inputs=image[None].float(), data_samples=None))['inputs']
+    with torch.no_grad():
+        _, tokens = model.backbone.forward_with_patch_tokens(
+            x,
+            torch.from_numpy(pred.keep)[None],
+            torch.from_numpy(pred.pos)[None])
+        expected = model.misplacement_head(tokens).sigmoid()[0]
+    np.testing.assert_allclose(pred.prob, expected.numpy(), atol=1e-6)
+    fig = draw_misplacement([pred])
+    assert len(fig.axes) == 4  # three panels and a colour bar
+
+
+def test_command_line(checkpoint, capsys):
+    tool = load_tool('tools/analysis_tools/visualize_misplacement.py')
+    out = checkpoint / 'cli.png'
+    tool.main([
+        CONFIG,
+        str(checkpoint / 'model.pth'),
+        str(checkpoint / 'img0.png'), '--out',
+        str(out), '--drop-ratio', '0.5', '--misplace-prob', '0.3', '--seed',
+        '2', '--cfg-options'
+    ] + SMALL)
+    assert 'img0.png: 32 kept' in capsys.readouterr().out
+    assert Image.open(out).size[0] > 0
+
+
+def test_needs_a_dilemma_config():
+    cfg = load_config(f'{REPO_ROOT}/configs/mocov3/'
+                      'mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
+    with pytest.raises(ValueError, match='no TokenDropTransform'):
+        build_token_drop(cfg)

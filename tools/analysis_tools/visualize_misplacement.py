@@ -1,0 +1,79 @@
+"""Draw what a DILEMMA model sees and which patches it thinks misplaced.
+
+For each image: the input with its dropped (grey), kept and misplaced (red)
+patches, the patches at the positions the encoder was given, and the
+predicted misplacement probability per kept patch. The layout comes from
+the config's ``TokenDropTransform`` (overridable), the network from the
+config's algorithm (its backbone and misplacement head) and the checkpoint.
+
+Example::
+
+    CFG=dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes
+    python tools/analysis_tools/visualize_misplacement.py \\
+        configs/dilemma/$CFG.py work_dirs/$CFG/epoch_20.pth \\
+        data/shapes/val/*/0000.png --out misplacement.png --seed 0
+"""
+import argparse
+import sys
+
+from mmengine.config import DictAction
+
+import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.utils import load_config
+from dilemma_mm.visualization import visualize_misplacement
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Visualise DILEMMA misplacement predictions')
+    parser.add_argument('config', help='training config of the model')
+    parser.add_argument('checkpoint', help='checkpoint path or URL')
+    parser.add_argument('images', nargs='+', help='image files')
+    parser.add_argument(
+        '--out', default='misplacement.png', help='PNG file to write')
+    parser.add_argument(
+        '--drop-ratio', type=float, help="override the config's drop ratio")
+    parser.add_argument(
+        '--misplace-prob',
+        type=float,
+        help="override the config's misplacement probability")
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the token layout (image i uses seed + i)')
+    parser.add_argument('--device', default='cpu', help='e.g. cuda:0')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. model.backbone.arch=...')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    cfg = load_config(args.config, args.cfg_options)
+    predictions = visualize_misplacement(
+        cfg,
+        args.checkpoint,
+        args.images,
+        out_file=args.out,
+        drop_ratio=args.drop_ratio,
+        misplace_prob=args.misplace_prob,
+        seed=args.seed,
+        device=args.device)
+    for pred in predictions:
+        misplaced = pred.misplaced
+        on_misplaced = pred.prob[misplaced].mean() if misplaced.any() else 0
+        on_correct = pred.prob[~misplaced].mean() if (~misplaced).any() else 0
+        print(f'{pred.name}: {len(pred.keep)} kept, {int(misplaced.sum())} '
+              f'misplaced, accuracy {pred.accuracy:.3f}, mean P(misplaced) '
+              f'{on_misplaced:.3f} on misplaced, {on_correct:.3f} on the '
+              'others')
+    print(f'wrote {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
