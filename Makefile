@@ -4,7 +4,7 @@
 #   make test   lint and the test suite
 PYTHON ?= python3
 VENV_PY := .venv/bin/python
-LINT_PATHS := dilemma_mm tools tests configs setup.py
+LINT_PATHS := dilemma_mm tools tests configs projects setup.py
 
 .PHONY: env demo test lint format clean
 

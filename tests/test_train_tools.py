@@ -156,6 +156,21 @@ def test_bad_input_fails_at_start_with_named_problem(args, message, tmp_path):
     assert message in proc.stdout
 
 
+def test_out_of_range_value_names_key_and_allowed_range(
+        tiny_image_folder, tmp_path):
+    config = ('configs/dilemma/'
+              'dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
+    proc = run_tool(
+        ['tools/train.py', config, '--work-dir', tmp_path] + tiny_options(
+            tiny_image_folder, 1, 'train_dataloader.dataset.pipeline.2.'
+            'drop_ratio=1.5'),
+        check=False)
+    assert proc.returncode != 0
+    assert 'drop_ratio must be in [0, 1), got 1.5' in proc.stdout
+    assert 'Epoch(train)' not in proc.stdout  # failed before training
+    assert not list(tmp_path.glob('*.pth'))
+
+
 def test_unknown_type_suggests_registered_names(tmp_path):
     proc = run_tool([
         'tools/train.py', CONFIG, '--work-dir', tmp_path, '--cfg-options',

@@ -7,6 +7,7 @@ Example::
     bash tools/dist_test.sh <config> <checkpoint> 8
 """
 import argparse
+import json
 import os
 import os.path as osp
 import sys
@@ -71,7 +72,7 @@ def main(argv=None) -> None:
             Runner.from_cfg(cfg)
             if 'runner_type' not in cfg else RUNNERS.build(cfg))
         metrics = runner.test()
-    print({k: float(v) for k, v in metrics.items()})
+    print(json.dumps({k: float(v) for k, v in metrics.items()}))
 
 
 if __name__ == '__main__':
