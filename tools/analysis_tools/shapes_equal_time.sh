@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# DILEMMA + MoCo v3 against MoCo v3 on the built-in shape data at (about)
+# equal training time, over several seeds: pretrain each, then k-NN, a
+# linear probe and the occlusion curves of the probe.
+#
+#   bash tools/analysis_tools/shapes_equal_time.sh [OUT_DIR] [SEEDS...]
+#
+# Equal time: DILEMMA runs DILEMMA_EPOCHS, MoCo v3 the epochs that take the
+# same time at the measured speed ratio (benchmark_throughput.py on the two
+# CPU configs, batch 32: 2.29x, see the README), each with its cosine
+# schedule fitted to its epochs. A wall-clock budget (BUDGET_S) caps both.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${1:-work_dirs/shapes_equal_time}
+shift || true
+SEEDS=${*:-0 1 2}
+PY=${PYTHON:-.venv/bin/python}
+DATA=${DATA:-data/shapes}
+DILEMMA_EPOCHS=${DILEMMA_EPOCHS:-14}
+MOCOV3_EPOCHS=${MOCOV3_EPOCHS:-6}
+BUDGET_S=${BUDGET_S:-600}
+PROBE=configs/benchmarks/vit-tiny-p8_dilemma-mocov3-20e-pre_1xb64-linear-coslr-10e_shapes.py
+declare -A CONFIG=(
+    [dilemma-mocov3]=configs/dilemma/dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py
+    [mocov3]=configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py)
+declare -A EPOCHS=([dilemma-mocov3]=$DILEMMA_EPOCHS [mocov3]=$MOCOV3_EPOCHS)
+
+$PY tools/dataset_converters/make_shapes.py --out "$DATA"
+for seed in $SEEDS; do
+    for method in dilemma-mocov3 mocov3; do
+        run=$OUT/$method/seed$seed
+        epochs=${EPOCHS[$method]}
+        mkdir -p "$run"
+        $PY tools/train.py "${CONFIG[$method]}" --work-dir "$run/pretrain" \
+            --resume --cfg-options randomness.seed="$seed" \
+            train_dataloader.dataset.data_root="$DATA" \
+            train_cfg.type=BudgetEpochBasedTrainLoop \
+            train_cfg.time_budget_s="$BUDGET_S" \
+            train_cfg.max_epochs="$epochs" \
+            param_scheduler.0.end=1 param_scheduler.1.begin=1 \
+            param_scheduler.1.T_max=$((epochs - 1)) \
+            param_scheduler.1.end="$epochs" > "$run.pretrain.log" 2>&1
+        ckpt=$(cat "$run/pretrain/last_checkpoint")
+        $PY tools/analysis_tools/knn_eval.py "${CONFIG[$method]}" "$ckpt" \
+            --out "$run/knn.json" --cfg-options \
+            train_dataloader.dataset.data_root="$DATA" > "$run.knn.log" 2>&1
+        probe_opts=(model.backbone.init_cfg.checkpoint="$ckpt"
+                    randomness.seed="$seed"
+                    train_dataloader.dataset.data_root="$DATA"
+                    val_dataloader.dataset.data_root="$DATA"
+                    test_dataloader.dataset.data_root="$DATA")
+        $PY tools/train.py $PROBE --work-dir "$run/probe" \
+            --cfg-options "${probe_opts[@]}" > "$run.probe.log" 2>&1
+        probe_ckpt=$(cat "$run/probe/last_checkpoint")
+        $PY tools/test.py $PROBE "$probe_ckpt" --work-dir "$run/probe" \
+            --cfg-options "${probe_opts[@]}" | tail -1 > "$run/probe.json"
+        $PY tools/analysis_tools/occlusion_eval.py $PROBE "$probe_ckpt" \
+            --mode both --out "$run/occlusion.png" --seed "$seed" \
+            --cfg-options "${probe_opts[@]}" > "$run.occlusion.log" 2>&1
+        echo "$method seed $seed: $(grep -o '"knn_top1": [0-9.]*' \
+            "$run/knn.json"), probe $(cat "$run/probe.json")"
+    done
+done
