@@ -9,6 +9,10 @@
 # same time at the measured speed ratio (benchmark_throughput.py on the two
 # CPU configs, batch 32: 2.29x, see the README), each with its cosine
 # schedule fitted to its epochs. A wall-clock budget (BUDGET_S) caps both.
+# Measured end to end (data loading included), 14 DILEMMA epochs took about
+# 4.5 min and 6 MoCo v3 epochs 3.4 min on 2 idle cores: a ratio of ~1.8x per
+# epoch, so DILEMMA_EPOCHS=11 matches the time more closely than 14.
+# Summarise with tools/analysis_tools/summarize_equal_time.py OUT_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-work_dirs/shapes_equal_time}
