@@ -129,6 +129,10 @@ def test_atomic_put_keeps_old_file_when_write_fails(tmp_path, monkeypatch):
     from mmengine.fileio.backends import LocalBackend
     target = tmp_path / 'epoch_1.pth'
     LocalBackend().put(b'good checkpoint', target)
+    umask = os.umask(0)
+    os.umask(umask)
+    # a normal file, not mkstemp's private 0600 one
+    assert os.stat(target).st_mode & 0o777 == 0o666 & ~umask
 
     def fail_fsync(fd):
         raise KeyboardInterrupt  # as if the process were stopped mid-save

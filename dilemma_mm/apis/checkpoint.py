@@ -23,7 +23,6 @@ import io
 import os
 import os.path as osp
 import re
-import tempfile
 import urllib.error
 import urllib.request
 from collections import OrderedDict
@@ -32,6 +31,8 @@ from urllib.parse import urlparse
 
 import torch
 from mmengine.logging import print_log
+
+from dilemma_mm.utils.fileio import write_bytes_atomic
 
 URL_MAPPING_ENV = 'DILEMMA_MM_URL_MAPPING'
 MIRROR_ENV = 'DILEMMA_MM_MIRROR'
@@ -314,25 +315,3 @@ def save_checkpoint_atomic(obj: Any, path: str) -> str:
     buffer = io.BytesIO()
     torch.save(obj, buffer)
     return write_bytes_atomic(buffer.getvalue(), path)
-
-
-def write_bytes_atomic(data: bytes, path: str) -> str:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates it 0600
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
-    return path

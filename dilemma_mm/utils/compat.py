@@ -28,10 +28,8 @@ change nothing on a setup where the original works (a GPU machine, NumPy 1).
 import collections
 import copy
 import functools
-import os
 import os.path as osp
 import pickle
-import tempfile
 import warnings
 
 import numpy as np
@@ -256,22 +254,9 @@ def _fix_cpu_distributed() -> None:
 
 
 def _atomic_local_put(self, obj: bytes, filepath) -> None:
-    """Write ``obj`` to a temporary file beside ``filepath``, then rename."""
-    filepath = os.fspath(filepath)
-    directory = osp.dirname(osp.abspath(filepath))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(
-        prefix=f'.{osp.basename(filepath)}.', suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            f.write(obj)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_path, filepath)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+    """``LocalBackend.put`` through a temporary file and a rename."""
+    from .fileio import write_bytes_atomic
+    write_bytes_atomic(obj, filepath)
 
 
 def _atomic_checkpoint_writes() -> None:
