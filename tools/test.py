@@ -17,7 +17,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.utils import explain_build_errors, load_config
+from dilemma_mm.utils import explain_build_errors, finish_run, load_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -71,7 +71,10 @@ def main(argv=None) -> None:
         runner = (
             Runner.from_cfg(cfg)
             if 'runner_type' not in cfg else RUNNERS.build(cfg))
-        metrics = runner.test()
+        try:
+            metrics = runner.test()
+        finally:
+            finish_run(runner)
     print(json.dumps({k: float(v) for k, v in metrics.items()}))
 
 

@@ -1,6 +1,8 @@
 from .config import explain_build_errors, load_config
 from .setup_env import register_all_modules, setup_env
+from .teardown import finish_run
 
 __all__ = [
-    'explain_build_errors', 'load_config', 'register_all_modules', 'setup_env'
+    'explain_build_errors', 'finish_run', 'load_config',
+    'register_all_modules', 'setup_env'
 ]
