@@ -12,9 +12,12 @@
 #       --batch-size 4 --rounds 7 --steps 1
 #   -> baseline 0.63 images/s, DILEMMA 1.49 images/s: 2.36x,
 # so 100 x 2.36 = 236 epochs take the baseline's time. The 10-epoch warm-up is
-# kept; the cosine decay stretches over the rest. A small CPU batch weighs the
-# fixed per-step optimizer cost more than a GPU batch of 256 does, so the ratio
-# and this epoch count are likely conservative.
+# kept; the cosine decay stretches over the rest.
+# CAUTION: this ratio is a CPU figure and GPU ratios measured for the
+# other algorithms were far lower (MoCo v3 ViT-S 1.32x, DINO ViT-S 0.85x
+# on one H100), so this count likely overshoots the baseline's GPU time.
+# For a same-time run on your hardware, time the baseline and set
+# train_cfg=dict(type='BudgetEpochBasedTrainLoop', time_budget_s=...).
 _base_ = './dilemma-dino_vit-base-p16_8xb64-amp-coslr-100e_in1k.py'
 
 max_epochs = 236

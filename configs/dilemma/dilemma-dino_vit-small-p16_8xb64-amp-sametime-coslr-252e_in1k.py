@@ -12,9 +12,12 @@
 #       --batch-size 8 --rounds 7 --steps 1
 #   -> baseline 2.12 images/s, DILEMMA 5.36 images/s: 2.52x,
 # so 100 x 2.52 = 252 epochs take the baseline's time. The 10-epoch warm-up is
-# kept; the cosine decay stretches over the rest. A small CPU batch weighs the
-# fixed per-step optimizer cost more than a GPU batch of 256 does, so the ratio
-# and this epoch count are likely conservative.
+# kept; the cosine decay stretches over the rest.
+# CAUTION: this ratio is a CPU figure. On one H100 (amp, batch 64, same
+# tool and flags plus --amp) DILEMMA's step was 0.85x faster, so there
+# about 85 epochs match the baseline's time and this count overshoots.
+# For a same-time run on your hardware, time the baseline and set
+# train_cfg=dict(type='BudgetEpochBasedTrainLoop', time_budget_s=...).
 _base_ = './dilemma-dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py'
 
 max_epochs = 252

@@ -12,9 +12,12 @@
 #       --batch-size 4 --rounds 7 --steps 1
 #   -> baseline 0.96 images/s, DILEMMA 1.94 images/s: 2.02x,
 # so 300 x 2.02 = 606 epochs take the baseline's time. The 40-epoch warm-up is
-# kept; the cosine decay stretches over the rest. A small CPU batch weighs the
-# fixed per-step optimizer cost more than a GPU batch of 256 does, so the ratio
-# and this epoch count are likely conservative.
+# kept; the cosine decay stretches over the rest.
+# CAUTION: this ratio is a CPU figure. On one H100 (amp, batch 128, same
+# tool and flags plus --amp) DILEMMA's step was 1.58x faster, so there
+# about 474 epochs match the baseline's time and this count overshoots.
+# For a same-time run on your hardware, time the baseline and set
+# train_cfg=dict(type='BudgetEpochBasedTrainLoop', time_budget_s=...).
 _base_ = './dilemma-mocov3_vit-base-p16_16xb256-amp-coslr-300e_in1k.py'
 
 max_epochs = 606
