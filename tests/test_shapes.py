@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dilemma_mm.datasets.shapes import (SHAPE_CLASSES, make_shapes_dataset,
-                                        render_shape, sample_rng, shape_mask)
+from dilemma_mm.datasets.shapes import (CENTER_JITTER, PALETTE, SHAPE_CLASSES,
+                                        make_shapes_dataset, render_shape,
+                                        sample_rng, shape_mask)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -126,6 +127,31 @@ def test_colour_and_position_do_not_tell_classes(tmp_path):
         accuracy = (dists.argmin(1) == labels[~train]).mean()
         assert accuracy < 2.5 * chance, accuracy
     assert min(visible) > 0.85
+
+
+def test_nuisances_shared_by_all_classes():
+    """Colours come from the small palette (so they identify an image
+    poorly), shapes sit near the middle, and light falls from the top: the
+    same for every class."""
+    size = 32
+    for label, shape in enumerate(SHAPE_CLASSES):
+        top = bottom = 0.
+        for i in range(20):
+            img, p = render_shape(
+                sample_rng(0, 'train', shape, i), shape, size, True)
+            fg, bg = np.array(p['fg_colour']), np.array(p['bg_colour'])
+            # max-channel distance of fg and bg to each palette entry, (2, 8)
+            distance = np.abs(PALETTE[None] - np.stack([fg, bg])[:, None])
+            distance = distance.max(-1)
+            assert (distance.min(1) <= 15).all()
+            fg_entry, bg_entry = distance.argmin(1)
+            assert fg_entry != bg_entry
+            offset = np.abs(np.subtract(p['center'], size / 2)) / size
+            assert (offset <= CENTER_JITTER + 1e-6).all()
+            rows = img.astype(float).mean((1, 2))
+            top, bottom = top + rows[:4].mean(), bottom + rows[-4:].mean()
+        # brighter at the top for every class (not a class cue)
+        assert top > bottom * 1.05, (shape, top, bottom)
 
 
 def test_custom_dataset_reads_folder(tmp_path):

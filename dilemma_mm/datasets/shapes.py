@@ -2,12 +2,18 @@
 
 Each image is one filled shape on a background. Everything except the shape
 outline is a nuisance drawn independently of the class: the foreground and
-background textures (solid, stripes, checker, blobs, grain) and their
-colours, the scale, the rotation, the position and a little pixel noise. The
-foreground and background colours come from the same distribution, so the
-mean colour of an image says nothing about its class and a model has to look
-at the outline: the cue DILEMMA's misplaced-token detection is meant to
-teach.
+background textures (solid, stripes, checker, blobs, grain), their colours
+(two different entries of a small palette, jittered), the scale, the
+rotation (any angle), the position (near the middle), a top-to-bottom
+lighting falloff and a little pixel noise. The foreground and background
+colours come from the same distribution, so the mean colour of an image says
+nothing about its class and a model has to look at the outline: the cue
+DILEMMA's misplaced-token detection is meant to teach.
+
+Version 2 (the palette, the centring and the lighting) replaced random
+colours anywhere in RGB and shapes anywhere in the image. With those,
+MoCo v3 could tell images apart by colour alone, and no patch said where it
+belonged; both methods' k-NN top-1 stayed near chance (11 %).
 
 The dataset is an ImageNet-style folder readable by mmpretrain's
 ``CustomDataset`` with ``data_prefix='train'`` (or ``'val'``)::
@@ -42,7 +48,21 @@ SHAPE_CLASSES = ('arrow', 'circle', 'crescent', 'cross', 'ellipse', 'heart',
 TEXTURES = ('solid', 'stripes', 'checker', 'blobs', 'grain')
 SPLITS = ('train', 'val')
 # Bump when the drawing changes, so that cached folders are regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+# Foreground and background colours are two different entries of this
+# palette, jittered a little. A small palette (56 ordered pairs) makes
+# colour a poor way to tell one image from another: with continuous random
+# colours, MoCo v3 told instances apart by colour alone and its features
+# ignored shape (version 1 of this data, k-NN near chance).
+PALETTE = np.array([(220, 50, 50), (60, 170, 70), (50, 90, 220),
+                    (230, 200, 50), (200, 60, 200), (60, 200, 210),
+                    (235, 235, 235), (40, 40, 40)], np.float32)
+COLOUR_JITTER = 15.
+# Shape centres lie within this fraction of the side from the image centre.
+CENTER_JITTER = .12
+# Range of the top-to-bottom lighting falloff (0.3: +15 % at the top edge,
+# -15 % at the bottom).
+LIGHT_FALLOFF = (.2, .5)
 
 # A polygon and the value it paints into the mask: 1 adds, 0 cuts a hole.
 Stroke = Tuple[np.ndarray, int]
@@ -163,18 +183,17 @@ def _pattern(rng: np.random.Generator, kind: str, size: int) -> np.ndarray:
     raise ValueError(f'Unknown texture {kind!r}; choose from {TEXTURES}')
 
 
-def _two_colours(rng: np.random.Generator,
-                 min_distance: float = 110.) -> np.ndarray:
+def _two_colours(rng: np.random.Generator) -> np.ndarray:
     """Base RGB colours of foreground and background, (2, 3).
 
-    Both are drawn from the same distribution (the swap of the two is as
-    likely), so colour is independent of which region is the shape; the
-    distance keeps the outline visible.
+    Two different :data:`PALETTE` entries, each jittered by up to
+    ``COLOUR_JITTER`` per channel. Both come from the same distribution (the
+    swap of the two is as likely), so colour is independent of which region
+    is the shape; distinct entries keep the outline visible.
     """
-    while True:
-        colours = rng.uniform(0, 255, size=(2, 3))
-        if np.linalg.norm(colours[0] - colours[1]) >= min_distance:
-            return colours
+    first, second = rng.choice(len(PALETTE), size=2, replace=False)
+    jitter = rng.uniform(-COLOUR_JITTER, COLOUR_JITTER, size=(2, 3))
+    return np.clip(PALETTE[[first, second]] + jitter, 0, 255)
 
 
 def _texture(rng: np.random.Generator, base: np.ndarray,
@@ -183,7 +202,7 @@ def _texture(rng: np.random.Generator, base: np.ndarray,
     kind = TEXTURES[rng.integers(len(TEXTURES))]
     # The second colour stays near the base so that the texture's contrast
     # stays below the foreground/background contrast.
-    second = np.clip(base + rng.uniform(-60, 60, size=3), 0, 255)
+    second = np.clip(base + rng.uniform(-40, 40, size=3), 0, 255)
     mix = _pattern(rng, kind, size)[..., None]
     base, second = base.astype(np.float32), second.astype(np.float32)
     return base + (second - base) * mix, kind
@@ -206,12 +225,13 @@ def render_shape(rng: np.random.Generator,
         ``return_params`` a dict of its parameters (centre, radius, angle,
         colours, textures).
     """
-    # Bounding radius 22-42 % of the side: 28-54 px wide shapes at 64 px.
-    radius = rng.uniform(.22, .42) * size
-    # The centre keeps 85 % of the bounding radius inside the image, so at
-    # most a thin sliver of the shape is cut off.
-    margin = .85 * radius
-    center = rng.uniform(margin, size - margin, size=2)
+    # Bounding radius 28-45 % of the side: 36-58 px wide shapes at 64 px, so
+    # that the outline crosses many 8 px patches.
+    radius = rng.uniform(.28, .45) * size
+    # Near the middle, as objects in photographs tend to be: the outline
+    # then says where a patch sits (an edge with the shape to its right is
+    # on the left), the cue misplaced-token detection learns from.
+    center = size / 2 + rng.uniform(-CENTER_JITTER, CENTER_JITTER, 2) * size
     angle = rng.uniform(0, 2 * np.pi)
     colours = _two_colours(rng)
     fg, fg_kind = _texture(rng, colours[0], size)
@@ -219,6 +239,10 @@ def render_shape(rng: np.random.Generator,
     alpha = shape_mask(shape, center, radius, angle, size)[..., None]
     noise_std = rng.uniform(0, 8)
     image = alpha * fg + (1 - alpha) * bg
+    # Light from above: brighter at the top, darker at the bottom, by a
+    # random amount, like a sky/ground prior in photographs.
+    light = rng.uniform(*LIGHT_FALLOFF)
+    image *= 1 + light * (.5 - _grid(size)[1][..., None] / size)
     image += noise_std * rng.standard_normal(image.shape, np.float32)
     image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
     if not return_params:
@@ -226,6 +250,7 @@ def render_shape(rng: np.random.Generator,
     return image, dict(
         shape=shape,
         center=tuple(center),
+        light_falloff=light,
         radius=radius,
         angle=angle,
         fg_colour=tuple(colours[0]),
