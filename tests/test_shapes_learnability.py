@@ -9,7 +9,7 @@ from dilemma_mm.datasets.shapes import make_shapes_dataset
 @pytest.mark.parametrize('model', ['vit', 'cnn'])
 def test_learnability_reports_each_epoch(tmp_path, model):
     data = str(tmp_path / 'shapes')
-    make_shapes_dataset(data, num_train=4, num_val=2, size=32, verbose=False)
+    make_shapes_dataset(data, num_train=4, num_val=2, size=64, verbose=False)
     tool = load_tool('tools/analysis_tools/shapes_learnability.py')
     history = tool.main(
         ['--data', data, '--model', model, '--epochs', '2', '--lr', '1e-3'])

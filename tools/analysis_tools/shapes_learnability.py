@@ -10,9 +10,9 @@ and nothing else, so a run takes seconds per epoch on a CPU::
     python tools/analysis_tools/shapes_learnability.py --model vit --lr 3e-4
     python tools/analysis_tools/shapes_learnability.py --model cnn
 
-``vit`` is the CPU recipes' backbone (``DilemmaViT``: 4 layers, 192 wide,
-3 heads, 8 px patches, sin-cos positions) with a linear head on its class
-token; ``cnn`` four 3x3 conv-BN-ReLU stages, a reference with the locality
+``vit`` is the CPU recipes' backbone (``DilemmaViT`` of the size in
+``RECIPE``: 4 layers, 192 wide, 3 heads, 8 px patches, 64 px; sin-cos
+positions) with a linear head on its class token; ``cnn`` four 3x3 conv-BN-ReLU stages, a reference with the locality
 prior that ViTs lack.
 """
 import argparse
@@ -29,6 +29,11 @@ from PIL import Image
 
 import dilemma_mm  # noqa: F401  (registration)
 from dilemma_mm.registry import MODELS
+from dilemma_mm.utils import load_config
+
+RECIPE = osp.join(
+    osp.dirname(__file__), '../../configs/dilemma/'
+    'dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -63,25 +68,23 @@ def load_split(root: str, split: str) -> Tuple[torch.Tensor, torch.Tensor]:
 
 
 class ViTClassifier(nn.Module):
-    """The CPU recipes' ViT with a linear head on the class token."""
+    """The CPU recipes' ViT (size read from ``RECIPE``) with a linear head
+    on its class token."""
 
-    def __init__(self, num_classes: int, img_size: int) -> None:
+    def __init__(self, num_classes: int) -> None:
         super().__init__()
+        recipe = load_config(RECIPE).model.backbone
         init_default_scope('dilemma_mm')
         self.backbone = MODELS.build(
             dict(
                 type='DilemmaViT',
-                arch=dict(
-                    embed_dims=192,
-                    num_layers=4,
-                    num_heads=3,
-                    feedforward_channels=768),
-                img_size=img_size,
-                patch_size=8,
+                arch=recipe.arch,
+                img_size=recipe.img_size,
+                patch_size=recipe.patch_size,
                 pos_embed_type='sincos',
                 out_type='cls_token'))
         self.backbone.init_weights()
-        self.head = nn.Linear(192, num_classes)
+        self.head = nn.Linear(self.backbone.embed_dims, num_classes)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone(images)[-1])
@@ -108,7 +111,7 @@ def main(argv=None) -> list:
     val_images, val_labels = load_split(args.data, 'val')
     num_classes = int(train_labels.max()) + 1
     model = (
-        ViTClassifier(num_classes, train_images.shape[-1])
+        ViTClassifier(num_classes)
         if args.model == 'vit' else small_cnn(num_classes))
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=args.lr, weight_decay=0.05)
