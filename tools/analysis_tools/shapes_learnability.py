@@ -12,8 +12,8 @@ and nothing else, so a run takes seconds per epoch on a CPU::
 
 ``vit`` is the CPU recipes' backbone (``DilemmaViT`` of the size in
 ``RECIPE``: 4 layers, 192 wide, 3 heads, 8 px patches, 64 px; sin-cos
-positions) with a linear head on its class token; ``cnn`` four 3x3 conv-BN-ReLU stages, a reference with the locality
-prior that ViTs lack.
+positions) with a linear head on its class token; ``cnn`` four 3x3
+conv-BN-ReLU stages, a reference with the locality prior that ViTs lack.
 """
 import argparse
 import os
