@@ -1,0 +1,31 @@
+"""tools/analysis_tools/gpu_smoke.sh, shrunk to run on a CPU: the generated
+ImageNet-style folder with its annotation file, two --amp epochs of the
+paper-scale recipe through dist_train.sh, and a resume to a third."""
+import os.path as osp
+import sys
+
+from conftest import run_tool
+
+from dilemma_mm.datasets.shapes import SHAPE_CLASSES
+
+
+def test_gpu_smoke_trains_and_resumes_on_cpu(tmp_path):
+    out = tmp_path / 'smoke'
+    run_tool(['tools/analysis_tools/gpu_smoke.sh', out],
+             env=dict(
+                 PYTHON=sys.executable,
+                 OMP_NUM_THREADS='2',
+                 SKIP_BENCH='1',
+                 TRAIN_BATCH='4',
+                 TRAIN_IMAGES_PER_CLASS='1',
+                 WORKERS='1',
+                 PORT='29533'))
+    summary = (out / 'summary.txt').read_text()
+    assert summary.count('exit 0') == 2, summary
+    assert 'resumed epoch: 2, iter: 6' in summary
+    assert osp.exists(out / 'train' / 'epoch_3.pth')
+    lines = (out / 'data' / 'meta' / 'train.txt').read_text().split('\n')
+    listed = dict(line.split() for line in lines if line)
+    assert len(listed) == len(SHAPE_CLASSES)
+    for path, label in listed.items():
+        assert SHAPE_CLASSES[int(label)] == path.split('/')[0]
