@@ -30,7 +30,8 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv \
 
 # 12 shape classes at 256 px; ImageNet's 1000-name class list refuses a
 # 12-folder tree, so an annotation file like IN-1K's meta/train.txt lists
-# the images instead.
+# the images instead. It is written beside the generated folder, not into
+# it: make_shapes.py refuses to regenerate a folder holding other files.
 $PY tools/dataset_converters/make_shapes.py --out "$DATA" --size 256 \
     --num-train "${TRAIN_IMAGES_PER_CLASS:-400}" --num-val 1 \
     --workers "${WORKERS:-8}" | tail -1 | tee -a "$SUMMARY" &
@@ -59,14 +60,14 @@ if [ -z "${SKIP_BENCH:-}" ]; then
 fi
 
 wait $DATA_PID
-mkdir -p "$DATA/meta"
 (cd "$DATA/train" && for class in $(ls | sort); do
     for image in "$class"/*; do echo "$image $class"; done
 done) | awk 'BEGIN { n = -1 } $2 != last { n++; last = $2 } { print $1, n }' \
-    > "$DATA/meta/train.txt"
+    > "$OUT/train.txt"
 
 CONFIG=configs/dilemma/dilemma-mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py
 OPTIONS=(train_dataloader.dataset.data_root="$DATA"
+         train_dataloader.dataset.ann_file="$(cd "$OUT" && pwd)/train.txt"
          train_dataloader.batch_size="${TRAIN_BATCH:-256}"
          train_dataloader.num_workers="${WORKERS:-8}"
          default_hooks.logger.interval=3 default_hooks.checkpoint.interval=1)
