@@ -68,7 +68,9 @@ def test_decoder_and_targets_follow_true_positions():
     keep, pos = model.read_keep_pos(data['data_samples'], 0, 'cpu')
     assert (keep != pos).any()  # some tokens misplaced
     losses = model(**data, mode='loss')
-    assert set(losses) == {'loss_mae', 'loss_dilemma', 'acc_dilemma'}
+    assert set(losses) == {
+        'loss_mae', 'loss_dilemma', 'acc_dilemma', 'auc_dilemma', 'ap_dilemma'
+    }
 
     num_keep = keep.shape[1]
     assert seen['latent'].shape[1] == 1 + num_keep

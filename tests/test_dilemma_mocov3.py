@@ -101,7 +101,10 @@ def test_keep_pos_reach_the_model_batched():
 def test_loss_keys_and_one_finite_optimizer_step():
     model = _build(_mocov3_cfg())
     losses = model(**model.data_preprocessor(_batch(), True), mode='loss')
-    assert set(losses) == {'loss_mocov3', 'loss_dilemma', 'acc_dilemma'}
+    assert set(losses) == {
+        'loss_mocov3', 'loss_dilemma', 'acc_dilemma', 'auc_dilemma',
+        'ap_dilemma'
+    }
     assert all(torch.isfinite(v) for v in losses.values())
     assert 0 <= losses['acc_dilemma'] <= 1
 
@@ -192,7 +195,9 @@ def test_dilemma_alone():
     optim_wrapper = OptimWrapper(torch.optim.AdamW(model.parameters()))
     for num_views in (1, 3):
         log_vars = model.train_step(_batch(num_views=num_views), optim_wrapper)
-        assert set(log_vars) == {'loss', 'loss_dilemma', 'acc_dilemma'}
+        assert set(log_vars) == {
+            'loss', 'loss_dilemma', 'acc_dilemma', 'auc_dilemma', 'ap_dilemma'
+        }
         assert torch.isfinite(log_vars['loss'])
 
     # a single image (no MultiView) gives one view; asking for more fails

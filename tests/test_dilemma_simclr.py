@@ -41,7 +41,10 @@ def test_both_views_sparse_and_corrupted_in_one_pass():
     recorder = SeqLenRecorder(backbone=model.backbone)
     data = batch()
     losses = model(**model.data_preprocessor(data, True), mode='loss')
-    assert set(losses) == {'loss_simclr', 'loss_dilemma', 'acc_dilemma'}
+    assert set(losses) == {
+        'loss_simclr', 'loss_dilemma', 'acc_dilemma', 'auc_dilemma',
+        'ap_dilemma'
+    }
     # no dense pass at all: one sparse pass over the 2 x 4 views
     assert recorder.seq_lens['backbone'] == [1 + GRID // 2]
 

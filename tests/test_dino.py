@@ -166,7 +166,9 @@ def test_dilemma_dino_teacher_sees_clean_dense_global_crops():
     recorder = SeqLenRecorder(student=model.backbone, teacher=teacher_backbone)
     losses = model(**model.data_preprocessor(data, True), mode='loss')
 
-    assert set(losses) == {'loss_dino', 'loss_dilemma', 'acc_dilemma'}
+    assert set(losses) == {
+        'loss_dino', 'loss_dilemma', 'acc_dilemma', 'auc_dilemma', 'ap_dilemma'
+    }
     (args, kwargs), = calls  # one dense pass over both global crops
     assert len(args) == 1 and not kwargs  # no keep / pos
     torch.testing.assert_close(args[0], torch.cat(crops[:2]), rtol=0, atol=0)

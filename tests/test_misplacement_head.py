@@ -32,7 +32,9 @@ def test_loss_is_bce_against_pos_ne_keep():
     tokens = torch.randn(2, 4, 8, requires_grad=True)
     keep, pos = _indices()
     losses = head.loss(tokens, keep, pos)
-    assert set(losses) == {'loss_dilemma', 'acc_dilemma'}
+    assert set(losses) == {
+        'loss_dilemma', 'acc_dilemma', 'auc_dilemma', 'ap_dilemma'
+    }
     logits = head(tokens)
     target = torch.tensor([[0., 1., 0., 0.], [0., 0., 1., 1.]])
     expected = F.binary_cross_entropy_with_logits(logits, target)
@@ -52,6 +54,12 @@ def test_accuracy_and_pos_weight():
     tokens = torch.tensor([[-1., -2., -3., -1.], [-2., -1., -1., 3.]])
     losses = head.loss(tokens.unsqueeze(-1), keep, pos)
     torch.testing.assert_close(losses['acc_dilemma'], torch.tensor(0.75))
+    # misplaced logits -2, -1, 3 against correct -1, -3, -1, -2, -1:
+    # (1.5 + 3.5 + 5) of 15 pairs. Ranked (ties by position): 3 first, then
+    # the four -1 (the misplaced one last), then -2: precision 1/1, 2/5, 3/6
+    torch.testing.assert_close(losses['auc_dilemma'], torch.tensor(10 / 15))
+    torch.testing.assert_close(losses['ap_dilemma'],
+                               torch.tensor((1 + 2 / 5 + 3 / 6) / 3))
     target = (pos != keep).float()
     weighted = F.binary_cross_entropy_with_logits(
         tokens, target, pos_weight=torch.tensor(4.))

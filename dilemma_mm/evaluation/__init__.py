@@ -1,10 +1,11 @@
+from .detection_metrics import average_precision, binary_auc
 from .hierarchical_accuracy import HierarchicalAccuracy
 from .knn import (extract_features, gather_features, knn_classify,
                   knn_evaluate, load_backbone_checkpoint, topk_accuracy)
 from .occlusion import evaluate_occlusion, occlude_patches, shuffle_patches
 
 __all__ = [
-    'HierarchicalAccuracy', 'extract_features', 'gather_features',
+    'average_precision', 'binary_auc', 'HierarchicalAccuracy', 'extract_features', 'gather_features',
     'knn_classify', 'knn_evaluate', 'load_backbone_checkpoint',
     'topk_accuracy', 'evaluate_occlusion', 'occlude_patches', 'shuffle_patches'
 ]

@@ -5,6 +5,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
+from dilemma_mm.evaluation.detection_metrics import (average_precision,
+                                                     binary_auc)
 from dilemma_mm.registry import MODELS
 
 
@@ -60,8 +62,12 @@ class MisplacementHead(BaseModule):
 
         Returns:
             dict[str, torch.Tensor]: ``loss_dilemma``, the token-averaged BCE
-            times ``loss_weight``, and ``acc_dilemma``, the detached fraction
-            of tokens classified correctly.
+            times ``loss_weight``; and, detached, ``acc_dilemma`` (fraction
+            of tokens classified correctly at logit 0), ``auc_dilemma``
+            (ROC AUC of the logits) and ``ap_dilemma`` (average precision
+            of the misplaced class). Accuracy sits at the all-negative rate
+            ``1 - p`` while the ranking, which AUC and AP measure, already
+            improves.
         """
         if not (patch_tokens.shape[:2] == keep.shape == pos.shape):
             raise ValueError(
@@ -76,4 +82,8 @@ class MisplacementHead(BaseModule):
         loss = F.binary_cross_entropy_with_logits(
             logits, target, pos_weight=pos_weight)
         acc = ((logits > 0) == (target > 0)).float().mean().detach()
-        return dict(loss_dilemma=self.loss_weight * loss, acc_dilemma=acc)
+        return dict(
+            loss_dilemma=self.loss_weight * loss,
+            acc_dilemma=acc,
+            auc_dilemma=binary_auc(logits, target),
+            ap_dilemma=average_precision(logits, target))
