@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from conftest import load_tool
+from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmpretrain.models.utils import CosineEMA
 from test_dilemma_mae import batch as mae_batch
@@ -263,3 +265,13 @@ def test_compiled_train_step_gives_the_same_losses():
         ]
     for expected, log_vars in zip(eager.log_vars, compiled.log_vars):
         torch.testing.assert_close(log_vars, expected)
+
+
+def test_train_tool_compile_flag():
+    train = load_tool('tools/train.py')
+    for argv, expected in ((['x.py'], None), (['x.py', '--compile'], True)):
+        cfg = train.merge_args(Config(dict()), train.parse_args(argv))
+        assert cfg.get('compile') == expected
+    cfg = Config(dict(compile=dict(backend='aot_eager')))
+    cfg = train.merge_args(cfg, train.parse_args(['x.py', '--compile']))
+    assert cfg.compile == dict(backend='aot_eager')  # the config's options

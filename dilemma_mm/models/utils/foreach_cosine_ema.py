@@ -75,10 +75,7 @@ class ForeachCosineEMA(CosineEMA):
         if not self.update_buffers:
             buffers = list(self.module.buffers())
             if buffers:
-                torch._foreach_copy_(buffers, [
-                    b.detach().to(a.device)
-                    for a, b in zip(buffers, model.buffers())
-                ])
+                torch._foreach_copy_(buffers, list(model.buffers()))
         self.steps += 1  # on the device, no read back
         self.host_steps += 1
 
