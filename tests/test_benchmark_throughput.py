@@ -14,7 +14,8 @@ def test_benchmark_reports_every_config_with_memory(tmp_path, capsys):
     results = benchmark.main(CONFIGS + [
         '--batch-size', '4', '--source-size', '72', '--rounds', '1', '--steps',
         '1', '--json',
-        str(out), '--cfg-options', 'model.backbone.arch.num_layers=1'
+        str(out), '--equal-time-epochs', '20', '--cfg-options',
+        'model.backbone.arch.num_layers=1'
     ])
     names = [
         'mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes',
@@ -25,8 +26,23 @@ def test_benchmark_reports_every_config_with_memory(tmp_path, capsys):
         assert result['images_per_s'] > 0
         # a fresh process's own peak, not the benchmark process's
         assert 100 < result['peak_memory_mb'] < 20000
+        # every phase timed, operators counted in each
+        assert set(result['ms']) == set(benchmark.PHASES)
+        assert all(result['ops'][phase] > 0 for phase in benchmark.PHASES)
+    baseline, dilemma = results.values()
+    # the sparse online pass runs fewer operators than the dense one
+    assert sum(dilemma['ops'].values()) < sum(baseline['ops'].values())
     table = capsys.readouterr().out
     assert '| 1.00x |' in table and all(name in table for name in names)
+    assert '| transfer | forward | momentum forward |' in table
+    # equal time: 20 epochs of the baseline = 20 x ratio of DILEMMA, with
+    # the cosine stretched to the end
+    ratio = dilemma['images_per_s'] / baseline['images_per_s']
+    epochs = round(20 * ratio)
+    assert dilemma['equal_time_epochs'] == epochs
+    assert (f'--cfg-options train_cfg.max_epochs={epochs} '
+            f'param_scheduler.1.end={epochs} '
+            f'param_scheduler.1.T_max={epochs - 2}') in table
     assert out.is_file()
 
 

@@ -39,6 +39,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='automatic mixed precision (fp16 with dynamic loss scaling on '
         'CUDA, bf16 on CPU)')
     parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile the training step (mmengine\'s `compile = True` '
+        'setting; static shapes: one K per view size)')
+    parser.add_argument(
         '--no-validate',
         action='store_true',
         help='do not evaluate checkpoints during training')
@@ -96,6 +101,8 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         apply_amp(cfg)
+    if args.compile:
+        cfg.compile = cfg.get('compile') or True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -8,6 +8,21 @@ Configs run interleaved, round after round, after warm-up, so drift of a
 shared machine hits all of them alike; the table gives the median images/s
 and its ratio to the first config.
 
+A second table breaks a step into phases (data transfer, online/student
+forward with heads and losses, momentum/teacher forward, EMA update,
+backward, optimizer), timed in separate steps with a device sync at every
+phase boundary (so they add up to more than an unsynced step), and counts
+the operator calls (ATen ops, forward and backward) of one step and per
+image: on a CPU this shows launch-bound overhead without a GPU.
+
+``--equal-time-epochs E`` turns the measured ratios into equal-time
+training: the first config trained for ``E`` epochs takes as long as each
+other config trained for ``E x ratio`` epochs, printed with the
+``--cfg-options`` for ``tools/train.py`` that stretch its schedule. The
+ratio holds only for the machine, batch and precision it was measured on:
+measure on the hardware that will train, or give the baseline's measured
+wall-clock to ``BudgetEpochBasedTrainLoop`` instead.
+
 Example (the README's table)::
 
     python tools/analysis_tools/benchmark_throughput.py \
@@ -16,6 +31,8 @@ Example (the README's table)::
         --batch-size 32
 """  # noqa: E501
 import argparse
+import collections
+import contextlib
 import copy
 import json
 import os
@@ -31,8 +48,10 @@ import torch
 from mmengine.config import DictAction
 from mmengine.dataset import Compose, default_collate
 from mmengine.logging import MessageHub
+from mmengine.model import BaseAveragedModel
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
+from torch.utils._python_dispatch import TorchDispatchMode
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
 from dilemma_mm.registry import MODELS
@@ -62,6 +81,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--no-memory',
         action='store_true',
         help='skip the peak-memory measurement')
+    parser.add_argument(
+        '--breakdown-steps',
+        type=int,
+        default=None,
+        help='synced steps of the per-phase breakdown (default: --rounds); '
+        '0 skips it')
+    parser.add_argument(
+        '--equal-time-epochs',
+        type=int,
+        help='epochs of the first config: print the equal-time epochs of '
+        'the others from the measured ratios')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument(
@@ -129,6 +159,110 @@ class Subject:
 
     def step(self) -> None:
         self.model.train_step(self.data, self.optim_wrapper)
+
+
+PHASES = ('transfer', 'forward', 'momentum forward', 'ema', 'backward',
+          'optimizer')
+
+
+class PhaseRecorder(TorchDispatchMode):
+    """Times the phases of a training step (exclusive of nested ones, a
+    device sync at each boundary) or, used as a dispatch mode, counts the
+    ATen operator calls of each phase."""
+
+    def __init__(self, device: str) -> None:
+        super().__init__()
+        self.device = device
+        self.stack = []
+        self.seconds = collections.defaultdict(float)
+        self.ops = collections.defaultdict(int)
+
+    @contextlib.contextmanager
+    def phase(self, name: str):
+        if self.stack and self.stack[-1][0] == name:  # nested, same phase
+            yield
+            return
+        sync(self.device)
+        start = time.perf_counter()
+        self.stack.append((name, start))
+        try:
+            yield
+        finally:
+            sync(self.device)
+            self.stack.pop()
+            elapsed = time.perf_counter() - start
+            self.seconds[name] += elapsed
+            if self.stack:  # exclusive time of the enclosing phase
+                self.seconds[self.stack[-1][0]] -= elapsed
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops[self.stack[-1][0] if self.stack else 'other'] += 1
+        return func(*args, **(kwargs or {}))
+
+    def instrument(self, model: torch.nn.Module) -> None:
+        """Route the model's EMA models (momentum encoder, teacher)
+        through the ``momentum forward`` and ``ema`` phases."""
+        for ema in model.modules():
+            if not isinstance(ema, BaseAveragedModel):
+                continue
+            update = ema.update_parameters
+
+            def timed_update(source, _update=update):
+                with self.phase('ema'):
+                    return _update(source)
+
+            ema.update_parameters = timed_update
+            for module in [ema.module, *ema.module.children()]:
+                module.register_forward_pre_hook(self._enter)
+                module.register_forward_hook(self._exit)
+
+    def _enter(self, module, args) -> None:
+        context = self.phase('momentum forward')
+        context.__enter__()
+        module._benchmark_phase = getattr(module, '_benchmark_phase', [])
+        module._benchmark_phase.append(context)
+
+    def _exit(self, module, args, output) -> None:
+        module._benchmark_phase.pop().__exit__(None, None, None)
+
+
+def phased_step(subject: 'Subject', recorder: PhaseRecorder) -> None:
+    """``model.train_step`` (mmengine's ``BaseModel.train_step`` and
+    ``OptimWrapper.update_params``) with its phases recorded."""
+    model, optim_wrapper = subject.model, subject.optim_wrapper
+    with optim_wrapper.optim_context(model):
+        with recorder.phase('transfer'):
+            data = model.data_preprocessor(subject.data, True)
+        with recorder.phase('forward'):
+            losses = model._run_forward(data, mode='loss')
+            loss, _ = model.parse_losses(losses)
+    with recorder.phase('backward'):
+        optim_wrapper.backward(optim_wrapper.scale_loss(loss))
+    with recorder.phase('optimizer'):
+        if optim_wrapper.should_update():
+            optim_wrapper.step()
+            optim_wrapper.zero_grad()
+
+
+def breakdown(subject: 'Subject', steps: int, device: str) -> dict:
+    """Median milliseconds per phase over ``steps`` synced steps, and the
+    operator calls of one step per phase."""
+    recorder = PhaseRecorder(device)
+    recorder.instrument(subject.model)
+    per_step = collections.defaultdict(list)
+    for _ in range(steps):
+        recorder.seconds.clear()
+        phased_step(subject, recorder)
+        for name in PHASES:
+            per_step[name].append(recorder.seconds.get(name, 0.))
+    with recorder:
+        phased_step(subject, recorder)
+    return dict(
+        ms={
+            name: 1000 * statistics.median(values)
+            for name, values in per_step.items()
+        },
+        ops=dict(recorder.ops))
 
 
 def set_runtime_info() -> None:
@@ -225,6 +359,13 @@ def main(argv=None) -> dict:
             ', '.join(f'{name} {args.batch_size / s[-1]:.2f} img/s'
                       for name, s in seconds.items()),
             flush=True)
+    breakdown_steps = (
+        args.rounds if args.breakdown_steps is None else args.breakdown_steps)
+    phases = {}
+    if breakdown_steps:
+        for subject in subjects:
+            phases[subject.name] = breakdown(subject, breakdown_steps,
+                                             args.device)
     del subjects
     results = {}
     for config in args.configs:
@@ -234,8 +375,15 @@ def main(argv=None) -> dict:
             images_per_s=args.batch_size / per_step,
             seconds_per_step=per_step,
             peak_memory_mb=(None if args.no_memory else peak_memory_mb(
-                config, args)))
+                config, args)),
+            **phases.get(name, {}))
     print_table(results, args)
+    if phases:
+        print_breakdown(results, args)
+    if args.equal_time_epochs:
+        results_equal_time = equal_time(results, args)
+        for name, epochs in results_equal_time.items():
+            results[name]['equal_time_epochs'] = epochs
     if args.json:
         os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w') as f:
@@ -262,6 +410,63 @@ def print_table(results: dict, args: argparse.Namespace) -> None:
         print(f"| {name} | {r['images_per_s']:.2f} | "
               f"{r['images_per_s'] / base:.2f}x | "
               f"{r['seconds_per_step']:.3f} | {memory} |")
+
+
+def print_breakdown(results: dict, args: argparse.Namespace) -> None:
+    print(f'\nper phase, ms per step (median of synced steps) / operator '
+          f'calls per step (batch {args.batch_size})')
+    print('| config | ' + ' | '.join(PHASES) + ' | ops/step | ops/image |')
+    print('|---|' + '---:|' * (len(PHASES) + 2))
+    for name, r in results.items():
+        if 'ms' not in r:
+            continue
+        cells = [
+            f"{r['ms'].get(phase, 0.):.1f} / {r['ops'].get(phase, 0)}"
+            for phase in PHASES
+        ]
+        total_ops = sum(r['ops'].values())
+        print(f'| {name} | ' + ' | '.join(cells) +
+              f' | {total_ops} | {total_ops / args.batch_size:.1f} |')
+
+
+def equal_time_options(config: str, epochs: int,
+                       args: argparse.Namespace) -> str:
+    """``--cfg-options`` that train ``config`` for ``epochs`` epochs: its
+    schedulers that end with training end at ``epochs``, a cosine's
+    ``T_max`` spanning to the end stretches with it."""
+    cfg = load_config(config, args.cfg_options)
+    max_epochs = cfg.train_cfg.max_epochs
+    options = [f'train_cfg.max_epochs={epochs}']
+    schedulers = cfg.get('param_scheduler') or []
+    if isinstance(schedulers, dict):
+        schedulers = [schedulers]
+    for i, scheduler in enumerate(schedulers):
+        if scheduler.get('end') != max_epochs:
+            continue
+        options.append(f'param_scheduler.{i}.end={epochs}')
+        begin = scheduler.get('begin', 0)
+        if scheduler.get('T_max') == max_epochs - begin:
+            options.append(f'param_scheduler.{i}.T_max={epochs - begin}')
+    return ' '.join(options)
+
+
+def equal_time(results: dict, args: argparse.Namespace) -> dict:
+    """Print and return the epochs of each config that take the time of
+    the first config's ``--equal-time-epochs``."""
+    base = next(iter(results.values()))['images_per_s']
+    print(f'\nequal time on this machine ({args.device}, batch '
+          f'{args.batch_size}, amp={args.amp}): the first config for '
+          f'{args.equal_time_epochs} epochs')
+    epochs = {}
+    for config in args.configs[1:]:
+        name = osp.splitext(osp.basename(config))[0]
+        ratio = results[name]['images_per_s'] / base
+        epochs[name] = max(1, round(args.equal_time_epochs * ratio))
+        print(
+            f'  {name}: {args.equal_time_epochs} x {ratio:.2f} = '
+            f'{epochs[name]} epochs\n    python tools/train.py {config} '
+            f'--cfg-options {equal_time_options(config, epochs[name], args)}')
+    return epochs
 
 
 if __name__ == '__main__':

@@ -1,4 +1,4 @@
 from .dino_multi_crop import DINOMultiCrop
-from .token_drop import TokenDropTransform
+from .token_drop import GridIndices, TokenDropTransform
 
-__all__ = ['DINOMultiCrop', 'TokenDropTransform']
+__all__ = ['DINOMultiCrop', 'GridIndices', 'TokenDropTransform']

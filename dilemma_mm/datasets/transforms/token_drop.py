@@ -6,6 +6,37 @@ from mmcv.transforms import BaseTransform
 from dilemma_mm.registry import TRANSFORMS
 
 
+class GridIndices(np.ndarray):
+    """Int64 patch-grid indices (K, ) that carry the ``grid`` they index.
+
+    ``grid`` is the ``(rows, cols)`` patch grid the indices were drawn for;
+    it survives slicing, copies and pickling (the trip from a data loader
+    worker), so the model can refuse indices drawn for another grid with a
+    host-side comparison, before any tensor reaches the device. Otherwise
+    a plain ``np.ndarray``.
+
+    Args:
+        indices (array-like): Row-major grid indices, (K, ).
+        grid (tuple[int, int]): The ``(rows, cols)`` grid they index.
+    """
+
+    def __new__(cls, indices, grid: Tuple[int, int]) -> 'GridIndices':
+        obj = np.asarray(indices, dtype=np.int64).view(cls)
+        obj.grid = (int(grid[0]), int(grid[1]))
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        self.grid = getattr(obj, 'grid', None)
+
+    def __reduce__(self):
+        constructor, args, state = super().__reduce__()
+        return constructor, args, (state, self.grid)
+
+    def __setstate__(self, state) -> None:
+        ndarray_state, self.grid = state
+        super().__setstate__(ndarray_state)
+
+
 @TRANSFORMS.register_module()
 class TokenDropTransform(BaseTransform):
     """Draw the sparse, misplaced token layout of DILEMMA for every view.
@@ -29,10 +60,12 @@ class TokenDropTransform(BaseTransform):
 
     **Added Keys:**
 
-    - keep (np.ndarray | list[np.ndarray]): int64, shape (K, ), the grid
+    - keep (GridIndices | list[GridIndices]): int64, shape (K, ), the grid
       indices (row-major) of the patches entering the encoder, sorted
       ascending and unique. A list with one array per view for list input.
-    - pos (np.ndarray | list[np.ndarray]): int64, shape (K, ), the grid
+      Each array also carries its view's ``grid`` (rows, cols), which the
+      backbone compares with its own.
+    - pos (GridIndices | list[GridIndices]): int64, shape (K, ), the grid
       positions whose embeddings those patches receive, in the order of
       ``keep``; ``pos[i] != keep[i]`` marks token ``i`` misplaced.
 
@@ -65,13 +98,24 @@ class TokenDropTransform(BaseTransform):
         self.misplace_prob = misplace_prob
         self.patch_size = tuple(patch_size)
 
-    def num_tokens(self, img: np.ndarray) -> int:
-        """The number of grid cells ``L`` of one HWC view."""
+    def grid(self, img: np.ndarray) -> Tuple[int, int]:
+        """The patch grid ``(rows, cols)`` of one HWC view."""
         (h, w), (p_h, p_w) = img.shape[:2], self.patch_size
         if h % p_h or w % p_w:
             raise ValueError(f'Image size {(h, w)} is not a multiple of the '
                              f'patch size {self.patch_size}.')
-        return (h // p_h) * (w // p_w)
+        return h // p_h, w // p_w
+
+    def num_tokens(self, img: np.ndarray) -> int:
+        """The number of grid cells ``L`` of one HWC view."""
+        rows, cols = self.grid(img)
+        return rows * cols
+
+    def sample_view(self, img: np.ndarray) -> Tuple[GridIndices, GridIndices]:
+        """Draw ``(keep, pos)`` for one view; both carry its grid."""
+        grid = self.grid(img)
+        keep_idx, pos_idx = self.sample(grid[0] * grid[1])
+        return GridIndices(keep_idx, grid), GridIndices(pos_idx, grid)
 
     def sample(self, num_tokens: int) -> Tuple[np.ndarray, np.ndarray]:
         """Draw ``(keep, pos)`` for a grid of ``num_tokens`` cells."""
@@ -100,13 +144,13 @@ class TokenDropTransform(BaseTransform):
         """Add ``keep`` and ``pos`` for the view(s) in ``results['img']``."""
         img = results['img']
         if isinstance(img, list):
-            masks: List[Tuple[np.ndarray, np.ndarray]] = [
-                self.sample(self.num_tokens(view)) for view in img
+            masks: List[Tuple[GridIndices, GridIndices]] = [
+                self.sample_view(view) for view in img
             ]
             results['keep'] = [keep_idx for keep_idx, _ in masks]
             results['pos'] = [pos_idx for _, pos_idx in masks]
         else:
-            results['keep'], results['pos'] = self.sample(self.num_tokens(img))
+            results['keep'], results['pos'] = self.sample_view(img)
         return results
 
     def __repr__(self) -> str:

@@ -12,8 +12,9 @@ from .misplacement_branch import MisplacementBranchMixin
 class DILEMMA(MisplacementBranchMixin, BaseSelfSupervisor):
     """The misplacement loss alone, with no SSL partner (for ablations).
 
-    Every view is encoded sparsely at its (misplaced) positions and the
-    misplacement head's loss is averaged over the views.
+    Every view is encoded sparsely at its (misplaced) positions, views of
+    one size in one backbone pass, and the misplacement head's loss is
+    averaged over the views.
 
     Args:
         backbone (dict): Config of a :class:`DilemmaViT`.
@@ -38,8 +39,7 @@ class DILEMMA(MisplacementBranchMixin, BaseSelfSupervisor):
             Dict[str, torch.Tensor]: ``loss_dilemma`` and ``acc_dilemma``.
         """
         views = inputs if isinstance(inputs, list) else [inputs]
-        corrupted = [
-            self.forward_corrupted(img, data_samples, i)[1]
-            for i, img in enumerate(views)
-        ]
+        layouts = self.collate_token_layouts(data_samples, views[0].device)
+        _, corrupted = self.forward_corrupted_views(views, data_samples,
+                                                    layouts)
         return self.misplacement_loss(corrupted)

@@ -6,6 +6,7 @@ from mmpretrain.models.selfsup import MoCoV3
 from mmpretrain.structures import DataSample
 
 from dilemma_mm.registry import MODELS
+from ..utils import ForeachCosineEMA
 from .misplacement_branch import MisplacementBranchMixin
 
 
@@ -15,9 +16,13 @@ class DilemmaMoCoV3(MisplacementBranchMixin, MoCoV3):
 
     The online encoder (backbone + neck) sees the sparse, corrupted views and
     also feeds their patch tokens to the misplacement head; the momentum
-    encoder sees the clean, dense views. Without ``keep``/``pos`` in the data
-    samples, or with nothing dropped or misplaced, ``loss_mocov3`` is the
-    loss of :class:`MoCoV3` on the same weights and inputs.
+    encoder sees the clean, dense views. Views of one size share one
+    backbone pass in each encoder; the necks still see one view at a time
+    (their BatchNorm statistics are per view, as in :class:`MoCoV3`).
+    Without ``keep``/``pos`` in the data samples, or with nothing dropped or
+    misplaced, ``loss_mocov3`` is the loss of :class:`MoCoV3` on the same
+    weights and inputs. The momentum encoder is a :class:`ForeachCosineEMA`
+    (the same average, fused and without device syncs).
 
     Args:
         misplacement_head (dict, optional): Config of the
@@ -26,6 +31,16 @@ class DilemmaMoCoV3(MisplacementBranchMixin, MoCoV3):
         **kwargs: The arguments of :class:`MoCoV3`, the backbone a
             :class:`DilemmaViT`.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        ema = self.momentum_encoder
+        self.momentum_encoder = ForeachCosineEMA(
+            nn.Sequential(self.backbone, self.neck),
+            momentum=ema.momentum,
+            end_momentum=ema.end_momentum,
+            interval=ema.interval,
+            update_buffers=ema.update_buffers)
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -40,23 +55,25 @@ class DilemmaMoCoV3(MisplacementBranchMixin, MoCoV3):
             ``acc_dilemma``.
         """
         assert isinstance(inputs, list)
-        view_1, view_2 = inputs[0], inputs[1]
+        views = inputs[:2]
+        layouts = self.collate_token_layouts(data_samples, views[0].device)
 
-        # sparse corrupted views: query features [N, C] each, and the
-        # (patch tokens [N, K, C], keep [N, K], pos [N, K]) of each view
-        feat_1, corrupted_1 = self.forward_corrupted(view_1, data_samples, 0)
-        feat_2, corrupted_2 = self.forward_corrupted(view_2, data_samples, 1)
-        q1 = self.neck(feat_1)[0]
-        q2 = self.neck(feat_2)[0]
+        # sparse corrupted views: query features [N, C] per view, and the
+        # (patch tokens [2N, K, C], keep [2N, K], pos [2N, K]) of the pass
+        feats, corrupted = self.forward_corrupted_views(
+            views, data_samples, layouts)
+        q1, q2 = (self.neck(feat)[0] for feat in feats)
 
-        # clean dense views: key features [N, C] each, no gradient
+        # clean dense views: key features [N, C] per view, no gradient
         with torch.no_grad():
             self.momentum_encoder.update_parameters(
                 nn.Sequential(self.backbone, self.neck))
-            k1 = self.momentum_encoder(view_1)[0]
-            k2 = self.momentum_encoder(view_2)[0]
+            momentum_backbone, momentum_neck = self.momentum_encoder.module
+            k1, k2 = (
+                momentum_neck(feat)[0]
+                for feat in self.forward_dense_views(momentum_backbone, views))
 
         losses = dict(
             loss_mocov3=self.head.loss(q1, k2) + self.head.loss(q2, k1))
-        losses.update(self.misplacement_loss([corrupted_1, corrupted_2]))
+        losses.update(self.misplacement_loss(corrupted))
         return losses

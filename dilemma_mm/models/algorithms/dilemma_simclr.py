@@ -43,12 +43,13 @@ class DilemmaSimCLR(MisplacementBranchMixin, SimCLR):
         z = torch.cat(GatherLayer.apply(z))  # (2N', D), every process
         similarity = z @ z.t()  # (2N', 2N')
         rows = torch.arange(len(z), device=z.device)
-        partner = rows ^ 1  # the other view of the same sample
-        is_negative = torch.ones_like(similarity, dtype=torch.bool)
-        is_negative[rows, rows] = False
-        is_negative[rows, partner] = False
-        positive = similarity[rows, partner].unsqueeze(1)  # (2N', 1)
-        negative = similarity[is_negative].view(len(z), -1)  # (2N', 2N'-2)
+        positive = similarity.gather(1, (rows ^ 1).unsqueeze(1))  # (2N', 1)
+        # the other columns, in order: all but the row's pair 2i, 2i + 1
+        # (gathered, as a boolean mask would cost a device sync)
+        others = torch.arange(len(z) - 2, device=z.device)  # (2N' - 2, )
+        pair_start = (rows - rows % 2).unsqueeze(1)  # (2N', 1)
+        negative_cols = others + 2 * (others >= pair_start)  # (2N', 2N'-2)
+        negative = similarity.gather(1, negative_cols)
         return self.head.loss(positive, negative)
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
@@ -65,10 +66,11 @@ class DilemmaSimCLR(MisplacementBranchMixin, SimCLR):
             ``acc_dilemma``.
         """
         assert isinstance(inputs, list)
+        layouts = self.collate_token_layouts(data_samples, inputs[0].device)
         # both views in one pass, view after view: class tokens [2N, C] and
         # (patch tokens [2N, K, C], keep [2N, K], pos [2N, K])
         feats, corrupted = self.forward_corrupted(
-            torch.cat(inputs[:2]), data_samples, [0, 1])
+            torch.cat(inputs[:2]), data_samples, [0, 1], layouts)
         z = self.neck(feats)[0]  # [2N, D], view after view
         z = torch.stack(z.chunk(2), dim=1).flatten(0, 1)  # views adjacent
 

@@ -1,13 +1,14 @@
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmengine.logging import MessageHub
 from mmpretrain.models.selfsup import BaseSelfSupervisor
-from mmpretrain.models.utils import CosineEMA
 from mmpretrain.structures import DataSample
 
 from dilemma_mm.registry import MODELS
+from ..utils import ForeachCosineEMA
+from .view_groups import group_by_size
 
 
 @MODELS.register_module()
@@ -17,7 +18,8 @@ class DINO(BaseSelfSupervisor):
     Implementation of `Emerging Properties in Self-Supervised Vision
     Transformers <https://arxiv.org/abs/2104.14294>`_. The student (backbone
     + ``DINONeck``) encodes every crop of ``DINOMultiCrop``; the teacher, a
-    cosine-momentum EMA of the student (``CosineEMA``), encodes the global
+    cosine-momentum EMA of the student (``ForeachCosineEMA``, mmpretrain's
+    ``CosineEMA`` without device syncs), encodes the global
     crops without gradient and in eval mode (no drop path). ``DINOHead``
     compares every teacher crop with every other student crop and keeps the
     centre. Crops of one size go through the backbone in one pass.
@@ -63,7 +65,7 @@ class DINO(BaseSelfSupervisor):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.teacher = CosineEMA(
+        self.teacher = ForeachCosineEMA(
             nn.Sequential(self.backbone, self.neck), momentum=base_momentum)
         self.teacher.eval()
         self.num_global_crops = num_global_crops
@@ -75,17 +77,7 @@ class DINO(BaseSelfSupervisor):
         self.teacher.eval()
         return self
 
-    @staticmethod
-    def group_by_size(inputs: Sequence[torch.Tensor]) -> List[List[int]]:
-        """Indices of consecutive crops of the same shape, e.g.
-        ``[[0, 1], [2, ..., 9]]`` for 2 global and 8 local crops."""
-        groups: List[List[int]] = []
-        for index, crop in enumerate(inputs):
-            if groups and inputs[groups[-1][0]].shape == crop.shape:
-                groups[-1].append(index)
-            else:
-                groups.append([index])
-        return groups
+    group_by_size = staticmethod(group_by_size)
 
     def student_features(
         self, inputs: List[torch.Tensor], data_samples: List[DataSample]

@@ -1,4 +1,4 @@
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 from mmpretrain.models.backbones import VisionTransformer
@@ -65,11 +65,18 @@ class DilemmaViT(VisionTransformer):
 
     @staticmethod
     def _check_indices(keep: Optional[torch.Tensor],
-                       pos: Optional[torch.Tensor], batch_size: int,
+                       pos: Optional[torch.Tensor],
+                       batch_size: int,
                        num_tokens: int,
-                       device: torch.device) -> Tuple[torch.Tensor, ...]:
+                       device: torch.device,
+                       check_values: bool = True) -> Tuple[torch.Tensor, ...]:
         """Validate ``keep``/``pos``; ``keep=None`` means every patch in
-        grid order and ``pos=None`` means the true positions ``keep``."""
+        grid order and ``pos=None`` means the true positions ``keep``.
+
+        Types and shapes are host metadata. The range check of the values
+        reads them back, a device sync on a GPU: it runs only with
+        ``check_values``, i.e. for indices not already checked on the host.
+        """
         if keep is None:
             keep = torch.arange(
                 num_tokens, device=device).expand(batch_size, -1)  # (B, L)
@@ -82,7 +89,8 @@ class DilemmaViT(VisionTransformer):
             if idx.dim() != 2 or idx.shape[0] != batch_size:
                 raise ValueError(f'`{name}` must have shape (B={batch_size}, '
                                  f'K), got {tuple(idx.shape)}.')
-            if idx.numel() and (idx.min() < 0 or idx.max() >= num_tokens):
+            if check_values and idx.numel() and (idx.min() < 0
+                                                 or idx.max() >= num_tokens):
                 raise IndexError(f'`{name}` holds indices outside the patch '
                                  f'grid [0, {num_tokens}).')
         if keep.shape != pos.shape:
@@ -90,11 +98,23 @@ class DilemmaViT(VisionTransformer):
                              f'{tuple(pos.shape)} must have the same shape.')
         return keep.to(device), pos.to(device)
 
+    def _check_grid(self, grid: Sequence[int],
+                    patch_resolution: Tuple[int, int]) -> None:
+        """Refuse indices drawn for a grid other than this input's."""
+        if tuple(grid) != tuple(patch_resolution):
+            raise ValueError(
+                f'`keep`/`pos` were drawn for a {grid[0]}x{grid[1]} patch '
+                f'grid, but this backbone (patch size '
+                f'{self.patch_embed.projection.kernel_size}) cuts the input '
+                f'into a {patch_resolution[0]}x{patch_resolution[1]} grid. '
+                'Give TokenDropTransform the patch_size of the backbone.')
+
     def forward_with_patch_tokens(
         self,
         x: torch.Tensor,
         keep: Optional[torch.Tensor] = None,
-        pos: Optional[torch.Tensor] = None
+        pos: Optional[torch.Tensor] = None,
+        grid: Optional[Sequence[int]] = None
     ) -> Tuple[Tuple[torch.Tensor, ...], torch.Tensor]:
         """Forward that also returns the final patch tokens.
 
@@ -105,6 +125,12 @@ class DilemmaViT(VisionTransformer):
             pos (torch.Tensor, optional): Grid positions whose embeddings
                 the kept patches receive, LongTensor (B, K). Defaults to
                 ``keep`` (true positions).
+            grid (Sequence[int], optional): The ``(rows, cols)`` patch grid
+                ``keep``/``pos`` were drawn for and checked against on the
+                host (``MisplacementBranchMixin`` does): a grid other than
+                this input's raises, and the values are not read back (no
+                device sync). Defaults to None: the backbone range-checks
+                the values itself, a device sync on a GPU.
 
         Returns:
             tuple: The outputs of :meth:`forward` and the patch tokens of
@@ -113,8 +139,11 @@ class DilemmaViT(VisionTransformer):
         B = x.shape[0]
         x, patch_resolution = self.patch_embed(x)  # (B, L, C)
         keep_given = keep is not None
+        if grid is not None:
+            self._check_grid(grid, patch_resolution)
         if keep_given or pos is not None:
-            keep, pos = self._check_indices(keep, pos, B, x.shape[1], x.device)
+            keep, pos = self._check_indices(
+                keep, pos, B, x.shape[1], x.device, check_values=grid is None)
         pos_embed = resize_pos_embed(
             self.pos_embed,
             self.patch_resolution,
