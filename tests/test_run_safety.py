@@ -1,0 +1,182 @@
+"""No silent wrong runs and no lost work (issue 11): bad images, odd
+dataset sizes, reruns over earlier checkpoints, broken resume pointers and
+config typos, each through the real ``tools/train.py``."""
+import hashlib
+import os
+import os.path as osp
+import re
+import shutil
+
+import numpy as np
+import pytest
+from conftest import REPO_ROOT, make_image_folder, run_tool
+from PIL import Image
+from test_train_tools import CONFIG, tiny_options
+
+
+def digest(path) -> str:
+    return hashlib.sha256(open(path, 'rb').read()).hexdigest()
+
+
+def train(work_dir, data_root, max_epochs, *extra, config=CONFIG, **kw):
+    return run_tool(['tools/train.py', config, '--work-dir', work_dir] +
+                    tiny_options(data_root, max_epochs, *extra), **kw)
+
+
+def add_bad_images(class_dir: str) -> list:
+    """An empty PNG, a truncated JPEG, a text file named .jpg and a 1x1
+    PNG; returns their paths."""
+    pixels = np.random.default_rng(0).integers(0, 256, (32, 32, 3), np.uint8)
+    good_jpg = osp.join(class_dir, 'good.jpg')
+    Image.fromarray(pixels).save(good_jpg)
+    data = open(good_jpg, 'rb').read()
+    os.remove(good_jpg)
+    bad = {
+        'empty.png': b'',
+        'truncated.jpg': data[:len(data) // 2],
+        'text.jpg': b'this is not an image\n',
+    }
+    for name, content in bad.items():
+        with open(osp.join(class_dir, name), 'wb') as f:
+            f.write(content)
+    Image.fromarray(pixels[:1, :1]).save(osp.join(class_dir, 'tiny.png'))
+    return [osp.join(class_dir, n) for n in [*bad, 'tiny.png']]
+
+
+SAFE_CONFIG = '''_base_ = [{base!r}]
+train_dataloader = dict(drop_last=True)
+custom_hooks = [dict(type='BadImageHook', max_fraction={fraction})]
+'''
+# The one change a config needs: its train pipeline's first transform.
+SAFE_LOADER = 'train_dataloader.dataset.pipeline.0.type=LoadImageFromFileSafe'
+
+
+def test_bad_images_are_skipped_named_once_and_bounded(tmp_path):
+    # Probe 1 (and 6: a 1x1 image): 24 good, 4 bad images.
+    root = make_image_folder(str(tmp_path / 'data'), per_class=12, size=32)
+    bad = add_bad_images(osp.join(root, 'train', 'class_0'))
+    config = tmp_path / 'safe.py'
+    config.write_text(
+        SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.5))
+    proc = train(tmp_path / 'skip', root, 2, SAFE_LOADER, config=config)
+    for path in bad:
+        assert proc.stdout.count(f'Skipping unreadable image {path}') == 1
+    assert 'min_size=16' in proc.stdout  # the 1x1 image
+    assert re.search(r'Epoch 1: skipped \d+ unreadable image loads',
+                     proc.stdout)
+    assert (tmp_path / 'skip' / 'epoch_2.pth').exists()
+
+    # Above the threshold (the default 1 %) the run stops and lists them.
+    config.write_text(
+        SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.01))
+    proc = train(
+        tmp_path / 'stop', root, 1, SAFE_LOADER, config=config, check=False)
+    assert proc.returncode != 0
+    assert 'TooManyBadImagesError' in proc.stdout
+    assert 'the data set copy looks broken' in proc.stdout
+    assert not list((tmp_path / 'stop').glob('*.pth'))
+
+
+def test_batch_the_model_cannot_train_on_is_refused_at_start(tmp_path):
+    # Probe 2: 17 images in batches of 4 leave a last batch of 1 for the
+    # BatchNorm layers of MoCo v3's neck.
+    root = make_image_folder(str(tmp_path / 'data'), per_class=8, size=32)
+    shutil.copy(
+        osp.join(root, 'train', 'class_0', '000.png'),
+        osp.join(root, 'train', 'class_0', 'extra.png'))
+    proc = train(tmp_path / 'one', root, 1, check=False)
+    assert proc.returncode != 0
+    assert ('the train set gives 17 samples in total: with '
+            'train_dataloader.batch_size=4 the last batch of every epoch '
+            'holds 1 sample') in proc.stdout
+    assert 'Epoch(train)' not in proc.stdout
+    # What the pretraining configs do: drop the partial batch.
+    proc = train(tmp_path / 'drop', root, 1, 'train_dataloader.drop_last=True')
+    assert re.search(r'Epoch\(train\) \[1\]\[4/4\]', proc.stdout)
+    assert (tmp_path / 'drop' / 'epoch_1.pth').exists()
+    # A data set smaller than one batch: both sizes named.
+    proc = train(
+        tmp_path / 'small',
+        root,
+        1,
+        'train_dataloader.drop_last=True',
+        'train_dataloader.batch_size=32',
+        check=False)
+    assert proc.returncode != 0
+    assert ('the train set gives 17 samples in total, fewer than one batch '
+            'of train_dataloader.batch_size=32') in proc.stdout
+
+
+def test_rerun_refuses_to_overwrite_and_resume_recovers(
+        tiny_image_folder, tmp_path):
+    # Probe 4, and 6: empty or dangling pointer, orphaned temporary file.
+    work_dir = tmp_path / 'run'
+    train(work_dir, tiny_image_folder, 1)
+    ckpt = work_dir / 'epoch_1.pth'
+    before = digest(ckpt)
+
+    proc = train(work_dir, tiny_image_folder, 1, check=False)
+    assert proc.returncode != 0
+    assert 'already holds checkpoints of an earlier run (epoch_1.pth)' in (
+        proc.stdout)
+    assert 'Add --resume to continue it' in proc.stdout
+    assert digest(ckpt) == before
+
+    (work_dir / 'last_checkpoint').write_text('')
+    orphan = work_dir / '.epoch_2.pth.x1y2.tmp'
+    orphan.write_bytes(b'half a checkpoint')
+    proc = run_tool(
+        ['tools/train.py', CONFIG, '--work-dir', work_dir, '--resume'] +
+        tiny_options(tiny_image_folder, 2))
+    assert f'Removed {orphan}' in proc.stdout and not orphan.exists()
+    assert (f'{work_dir}/last_checkpoint is empty; resuming from {ckpt}'
+            in proc.stdout)
+    assert 'resumed epoch: 1, iter: 4' in proc.stdout
+    assert digest(ckpt) == before
+    assert (work_dir / 'last_checkpoint').read_text() == str(work_dir /
+                                                             'epoch_2.pth')
+
+    # A pointer to a deleted file falls back to the newest that loads.
+    (work_dir / 'epoch_2.pth').unlink()
+    proc = run_tool(
+        ['tools/train.py', CONFIG, '--work-dir', work_dir, '--resume'] +
+        tiny_options(tiny_image_folder, 2))
+    assert (f'names {work_dir}/epoch_2.pth, which does not exist; resuming '
+            f'from {ckpt}') in proc.stdout
+
+    # --force starts fresh and keeps the earlier checkpoints aside.
+    proc = run_tool(
+        ['tools/train.py', CONFIG, '--work-dir', work_dir, '--force'] +
+        tiny_options(tiny_image_folder, 1))
+    [kept] = work_dir.glob('previous_*/epoch_1.pth')
+    assert digest(kept) == before
+    assert 'Epoch(train) [1]' in proc.stdout
+
+
+@pytest.mark.parametrize('option, message', [
+    ('train_cfgg.max_epochs=5', "the config has no key 'train_cfgg'; did "
+     "you mean 'train_cfg'?"),
+    ('default_hooks.checkpoint.intervall=1', "default_hooks.checkpoint: "
+     "CheckpointHook takes no argument 'intervall'; did you mean "
+     "'interval'?"),
+])
+def test_config_typos_fail_before_training(option, message, tmp_path):
+    # Probe 6: typos in --cfg-options and in hook arguments.
+    proc = run_tool([
+        'tools/train.py', CONFIG, '--work-dir', tmp_path, '--cfg-options',
+        option
+    ],
+                    check=False)
+    assert proc.returncode != 0
+    assert message in proc.stdout
+    assert not list(tmp_path.glob('*.pth'))
+
+
+def test_new_key_on_purpose_with_plus(tmp_path):
+    from mmengine.config import Config
+
+    from dilemma_mm.utils import check_cfg_options
+    cfg = Config(dict(train_cfg=dict(max_epochs=1)))
+    assert check_cfg_options(cfg, {'+extra.x': 1}) == {'extra.x': 1}
+    with pytest.raises(KeyError, match='write \\+extra.x'):
+        check_cfg_options(cfg, {'extra.x': 1})
