@@ -210,6 +210,24 @@ def test_knn_eval_tool(tmp_path):
     ] + options)
     assert 'k-NN (k=3, T=0.1): top-1 100.00' in proc.stdout
 
+    # Issue 11, probe 5: a 1-layer checkpoint on a 2-layer backbone is
+    # refused with the keys named, or evaluated with --allow-partial and the
+    # keys recorded.
+    two_layers = options + ['model.backbone.arch.num_layers=2']
+    before = open(out, 'rb').read()
+    tool = [
+        'tools/analysis_tools/knn_eval.py', CONFIG, algo, '--out', out,
+        '--num-workers', '0', '--cfg-options'
+    ] + two_layers
+    proc = run_tool(tool, check=False)
+    assert proc.returncode != 0
+    assert f'{algo} does not fit the backbone: missing keys ' in proc.stdout
+    assert 'layers.1.ln1.weight' in proc.stdout and 'top-1' not in proc.stdout
+    assert open(out, 'rb').read() == before
+    run_tool(tool[:3] + ['--allow-partial'] + tool[3:])
+    missing = json.load(open(out))['partial_load']['missing_keys']
+    assert missing and all(k.startswith('layers.1.') for k in missing)
+
 
 def test_hook_logs_knn_top1_during_training(tmp_path):
     from mmengine.runner import Runner

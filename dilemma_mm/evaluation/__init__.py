@@ -1,10 +1,12 @@
 from .hierarchical_accuracy import HierarchicalAccuracy
-from .knn import (extract_features, gather_features, knn_classify,
-                  knn_evaluate, load_backbone_checkpoint, topk_accuracy)
+from .knn import (PartialCheckpointError, extract_features, gather_features,
+                  knn_classify, knn_evaluate, load_backbone_checkpoint,
+                  topk_accuracy)
 from .occlusion import evaluate_occlusion, occlude_patches, shuffle_patches
 
 __all__ = [
-    'HierarchicalAccuracy', 'extract_features', 'gather_features',
-    'knn_classify', 'knn_evaluate', 'load_backbone_checkpoint',
-    'topk_accuracy', 'evaluate_occlusion', 'occlude_patches', 'shuffle_patches'
+    'HierarchicalAccuracy', 'PartialCheckpointError', 'extract_features',
+    'gather_features', 'knn_classify', 'knn_evaluate',
+    'load_backbone_checkpoint', 'topk_accuracy', 'evaluate_occlusion',
+    'occlude_patches', 'shuffle_patches'
 ]

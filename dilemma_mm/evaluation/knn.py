@@ -231,10 +231,20 @@ def gather_features(feats: torch.Tensor,
             torch.stack([lbl.cpu() for _, lbl in parts]))
 
 
+class PartialCheckpointError(ValueError):
+    """A checkpoint leaves backbone weights missing or unexpected."""
+
+
+def _key_list(keys: list, limit: int = 8) -> str:
+    more = f' and {len(keys) - limit} more' if len(keys) > limit else ''
+    return f'{len(keys)} ({", ".join(keys[:limit])}{more})'
+
+
 def load_backbone_checkpoint(backbone: nn.Module,
                              filename: str,
                              prefix: str = 'backbone.',
-                             logger=None) -> dict:
+                             logger=None,
+                             allow_partial: bool = False) -> dict:
     """Load a backbone from an algorithm or a backbone-only checkpoint.
 
     Keys starting with ``prefix`` (mmpretrain's ``backbone.``; MoCo v3's
@@ -247,12 +257,17 @@ def load_backbone_checkpoint(backbone: nn.Module,
         filename (str): Checkpoint path or URL.
         prefix (str): Key prefix of the backbone in algorithm checkpoints.
         logger (optional): Where to report missing and unexpected keys.
+        allow_partial (bool): Load a checkpoint that leaves backbone
+            weights missing or has unexpected ones (a warning, and the keys
+            in the result) instead of refusing it. Defaults to False.
 
     Returns:
         dict: ``missing_keys`` and ``unexpected_keys`` of the load.
 
     Raises:
         ValueError: If no key of the checkpoint matches the backbone.
+        PartialCheckpointError: If keys are missing or unexpected and
+            ``allow_partial`` is False; the message names them.
     """
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint)
@@ -267,6 +282,13 @@ def load_backbone_checkpoint(backbone: nn.Module,
                          f'key with prefix {prefix!r}, and no key of the '
                          'backbone itself)')
     result = backbone.load_state_dict(state, strict=False)
+    if not allow_partial and (result.missing_keys or result.unexpected_keys):
+        raise PartialCheckpointError(
+            f'{filename} does not fit the backbone: missing keys '
+            f'{_key_list(result.missing_keys)}, unexpected keys '
+            f'{_key_list(result.unexpected_keys)}. Is it the checkpoint of '
+            'this config (depth, width, patch size)? --allow-partial '
+            'evaluates it anyway and records the keys in the output.')
     if logger is not None and (result.missing_keys or result.unexpected_keys):
         logger.warning(f'loading {filename}: missing keys '
                        f'{result.missing_keys}, unexpected keys '
