@@ -15,9 +15,10 @@ from conftest import REPO_ROOT, run_tool
 from mmengine.registry import init_default_scope
 from PIL import Image
 
+from dilemma_mm.evaluation import load_backbone_checkpoint
 from dilemma_mm.evaluation.knn import (extract_features, gather_features,
                                        knn_classify, knn_evaluate,
-                                       load_backbone_checkpoint, topk_accuracy)
+                                       topk_accuracy)
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 

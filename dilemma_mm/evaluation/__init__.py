@@ -1,12 +1,13 @@
+from .checkpoint import (PartialCheckpointError, check_pretrained_init,
+                         load_backbone_checkpoint)
 from .hierarchical_accuracy import HierarchicalAccuracy
-from .knn import (PartialCheckpointError, extract_features, gather_features,
-                  knn_classify, knn_evaluate, load_backbone_checkpoint,
-                  topk_accuracy)
+from .knn import (extract_features, gather_features, knn_classify,
+                  knn_evaluate, topk_accuracy)
 from .occlusion import evaluate_occlusion, occlude_patches, shuffle_patches
 
 __all__ = [
-    'HierarchicalAccuracy', 'PartialCheckpointError', 'extract_features',
-    'gather_features', 'knn_classify', 'knn_evaluate',
+    'HierarchicalAccuracy', 'PartialCheckpointError', 'check_pretrained_init',
+    'extract_features', 'gather_features', 'knn_classify', 'knn_evaluate',
     'load_backbone_checkpoint', 'topk_accuracy', 'evaluate_occlusion',
     'occlude_patches', 'shuffle_patches'
 ]

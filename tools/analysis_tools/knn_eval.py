@@ -42,9 +42,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
 from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
-                                       extract_features, knn_evaluate,
-                                       load_backbone_checkpoint)
+                                       extract_features, knn_evaluate)
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
