@@ -2,6 +2,7 @@
 dataset sizes, reruns over earlier checkpoints, broken resume pointers and
 config typos, each through the real ``tools/train.py``."""
 import hashlib
+import json
 import os
 import os.path as osp
 import re
@@ -180,3 +181,65 @@ def test_new_key_on_purpose_with_plus(tmp_path):
     assert check_cfg_options(cfg, {'+extra.x': 1}) == {'extra.x': 1}
     with pytest.raises(KeyError, match='write \\+extra.x'):
         check_cfg_options(cfg, {'extra.x': 1})
+
+
+LINEAR = (
+    'configs/benchmarks/'
+    'vit-tiny-p8_dilemma-mocov3-20e-pre_1xb64-linear-coslr-10e_shapes.py')
+
+
+def linear_options(data_root: str, num_layers: int, *extra: str) -> list:
+    """The shape linear probe on 6 classes of 2 images, batch 4, 1 epoch,
+    with a backbone of ``num_layers``."""
+    options = [
+        f'model.backbone.arch.num_layers={num_layers}',
+        f'model.backbone.frozen_stages={num_layers}',
+        'model.head.num_classes=6', 'data_preprocessor.num_classes=6',
+        'train_cfg.max_epochs=1'
+    ]
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options += [
+            f'{loader}.dataset.data_root={data_root}',
+            f'{loader}.batch_size=4', f'{loader}.num_workers=0',
+            f'{loader}.persistent_workers=False'
+        ]
+    return ['--cfg-options', *options, *extra]
+
+
+def test_test_tool_refuses_a_partial_checkpoint(tmp_path):
+    # Issue 11, loading: tools/test.py loads through the runner's load_from
+    # (strict=False, a warning); a 1-layer classifier checkpoint on the
+    # 2-layer config is refused, or evaluated with the keys in the JSON.
+    import torch
+    from mmengine.registry import init_default_scope
+
+    from dilemma_mm.registry import MODELS
+    from dilemma_mm.utils import load_config
+    cfg = load_config(osp.join(REPO_ROOT, LINEAR))
+    cfg.merge_from_dict({
+        'model.backbone.arch.num_layers': 1,
+        'model.backbone.frozen_stages': 1,
+        'model.backbone.init_cfg': None,
+        'model.head.num_classes': 6
+    })
+    init_default_scope('dilemma_mm')
+    checkpoint = str(tmp_path / 'linear.pth')
+    torch.save(
+        dict(meta=dict(), state_dict=MODELS.build(cfg.model).state_dict()),
+        checkpoint)
+    root = make_image_folder(str(tmp_path / 'data'), 6, per_class=2)
+    tool = ['tools/test.py', LINEAR, checkpoint, '--work-dir', tmp_path / 'w'
+            ] + linear_options(root, 2)
+    proc = run_tool(tool, check=False)
+    assert proc.returncode == 1
+    assert (f'PartialCheckpointError: {checkpoint} does not fit the model: '
+            'missing keys 12 (backbone.layers.1.ln1.weight, ') in proc.stdout
+    assert 'accuracy/top1' not in proc.stdout
+
+    proc = run_tool(tool[:3] + ['--allow-partial'] + tool[3:])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert 'accuracy/top1' in result
+    missing = result['partial_load']['missing_keys']
+    assert len(missing) == 12 and all(
+        key.startswith('backbone.layers.1.') for key in missing)
+    assert result['partial_load']['unexpected_keys'] == []
