@@ -206,6 +206,33 @@ def linear_options(data_root: str, num_layers: int, *extra: str) -> list:
     return ['--cfg-options', *options, *extra]
 
 
+def test_linear_probe_refuses_a_partial_pretrained_backbone(tmp_path):
+    # Issue 11, loading: Pretrained init_cfg loads with strict=False and only
+    # warns; a 1-layer pretraining checkpoint on the 2-layer probe is refused
+    # before training, or trained on with --allow-partial.
+    from test_benchmark_configs import tiny_pretraining_checkpoint
+    pretrained = str(tmp_path / 'pretrain.pth')
+    tiny_pretraining_checkpoint('dilemma', pretrained)
+    before = digest(pretrained)
+    root = make_image_folder(str(tmp_path / 'data'), 6, per_class=2)
+    work_dir = tmp_path / 'linear'
+    tool = ['tools/train.py', LINEAR, '--work-dir', work_dir] + linear_options(
+        root, 2, f'model.backbone.init_cfg.checkpoint={pretrained}')
+    proc = run_tool(tool, check=False)
+    assert proc.returncode == 1
+    assert (f'PartialCheckpointError: {pretrained} does not fit '
+            'model.backbone (from model.backbone.init_cfg): missing keys 12 '
+            '(layers.1.ln1.weight, ') in proc.stdout
+    assert 'Epoch(train)' not in proc.stdout
+    assert not list(work_dir.glob('*.pth'))
+
+    proc = run_tool(tool[:2] + ['--allow-partial'] + tool[2:])
+    assert f"loading {pretrained}: missing keys ['layers.1." in proc.stdout
+    assert 'Epoch(train) [1][3/3]' in proc.stdout
+    assert (work_dir / 'epoch_1.pth').is_file()
+    assert digest(pretrained) == before
+
+
 def test_test_tool_refuses_a_partial_checkpoint(tmp_path):
     # Issue 11, loading: tools/test.py loads through the runner's load_from
     # (strict=False, a warning); a 1-layer classifier checkpoint on the

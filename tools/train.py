@@ -19,6 +19,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.evaluation import check_pretrained_init
 from dilemma_mm.utils import (add_train_check_hooks, check_cfg_options,
                               check_hook_args, check_train_batches,
                               explain_build_errors, finish_run, load_config)
@@ -43,6 +44,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='start fresh in a work dir that holds checkpoints; they are '
         'moved into a previous_<time>/ subdirectory first')
+    parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='start from a Pretrained init_cfg checkpoint that leaves '
+        'weights missing or unexpected (refused by default; the keys are '
+        'logged)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -157,6 +164,8 @@ def main(argv=None) -> None:
             if 'runner_type' not in cfg else RUNNERS.build(cfg))
         try:
             check_train_batches(runner)
+            check_pretrained_init(runner.model, args.allow_partial,
+                                  runner.logger)
             runner.train()
         finally:
             finish_run(runner)
