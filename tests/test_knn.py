@@ -15,9 +15,10 @@ from conftest import REPO_ROOT, run_tool
 from mmengine.registry import init_default_scope
 from PIL import Image
 
+from dilemma_mm.evaluation import load_backbone_checkpoint
 from dilemma_mm.evaluation.knn import (extract_features, gather_features,
                                        knn_classify, knn_evaluate,
-                                       load_backbone_checkpoint, topk_accuracy)
+                                       topk_accuracy)
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
@@ -209,6 +210,24 @@ def test_knn_eval_tool(tmp_path):
         '--num-workers', '0', '--val-split', 'train', '--cfg-options'
     ] + options)
     assert 'k-NN (k=3, T=0.1): top-1 100.00' in proc.stdout
+
+    # Issue 11, probe 5: a 1-layer checkpoint on a 2-layer backbone is
+    # refused with the keys named, or evaluated with --allow-partial and the
+    # keys recorded.
+    two_layers = options + ['model.backbone.arch.num_layers=2']
+    before = open(out, 'rb').read()
+    tool = [
+        'tools/analysis_tools/knn_eval.py', CONFIG, algo, '--out', out,
+        '--num-workers', '0', '--cfg-options'
+    ] + two_layers
+    proc = run_tool(tool, check=False)
+    assert proc.returncode != 0
+    assert f'{algo} does not fit the backbone: missing keys ' in proc.stdout
+    assert 'layers.1.ln1.weight' in proc.stdout and 'top-1' not in proc.stdout
+    assert open(out, 'rb').read() == before
+    run_tool(tool[:3] + ['--allow-partial'] + tool[3:])
+    missing = json.load(open(out))['partial_load']['missing_keys']
+    assert missing and all(k.startswith('layers.1.') for k in missing)
 
 
 def test_hook_logs_knn_top1_during_training(tmp_path):

@@ -196,3 +196,34 @@ def test_occlusion_tool(centre_setup, tmp_path):
                     env=dict(PYTHONPATH=str(tmp_path)))
     assert json.loads(
         (tmp_path / 'zero.json').read_text())['top1'].keys() == {'zero'}
+
+
+def test_occlusion_tool_refuses_a_partial_checkpoint(centre_setup, tmp_path):
+    # Issue 11, loading: a checkpoint without the head's bias and with a key
+    # the model lacks is refused, naming both, and nothing is written;
+    # --allow-partial evaluates it and records the keys in the JSON.
+    state = centre_setup['model'].state_dict()
+    del state['head.fc.bias']
+    state['backbone.extra.weight'] = torch.zeros(1)
+    partial = str(tmp_path / 'partial.pth')
+    torch.save(dict(meta=dict(), state_dict=state), partial)
+    out = tmp_path / 'partial' / 'centre.png'
+    tool = [
+        'tools/analysis_tools/occlusion_eval.py', centre_setup['config'],
+        partial, '--out',
+        str(out), '--ratios', '0,0.5', '--mode', 'zero'
+    ]
+    env = dict(PYTHONPATH=str(tmp_path))
+    proc = run_tool(tool, env=env, check=False)
+    assert proc.returncode == 1
+    assert (f'PartialCheckpointError: {partial} does not fit the model: '
+            'missing keys 1 (head.fc.bias), unexpected keys 1 '
+            '(backbone.extra.weight).') in proc.stdout
+    assert 'Top-1' not in proc.stdout and not out.parent.exists()
+
+    proc = run_tool(tool + ['--allow-partial'], env=env)
+    result = json.loads((tmp_path / 'partial' / 'centre.json').read_text())
+    assert result['partial_load'] == dict(
+        missing_keys=['head.fc.bias'],
+        unexpected_keys=['backbone.extra.weight'])
+    assert len(result['top1']['zero']) == 2 and 'Top-1' in proc.stdout

@@ -3,7 +3,7 @@ TokenDropTransform, the probabilities are the model's, the PNG is drawn."""
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT, load_tool
+from conftest import REPO_ROOT, load_tool, run_tool
 from PIL import Image
 
 import dilemma_mm  # noqa: F401
@@ -94,6 +94,30 @@ def test_command_line(checkpoint, capsys):
         '2', '--cfg-options'
     ] + SMALL)
     assert 'img0.png: 32 kept' in capsys.readouterr().out
+    assert Image.open(out).size[0] > 0
+
+
+def test_command_line_refuses_a_partial_checkpoint(checkpoint):
+    # Issue 11, loading: the 1-layer checkpoint on a 2-layer model leaves the
+    # second layer of both encoders missing: refused, naming the keys, no
+    # PNG; --allow-partial draws anyway and logs the keys.
+    out = checkpoint / 'partial.png'
+    tool = [
+        'tools/analysis_tools/visualize_misplacement.py', CONFIG,
+        checkpoint / 'model.pth', checkpoint / 'img0.png', '--out', out,
+        '--cfg-options', 'model.backbone.arch.num_layers=2'
+    ]
+    proc = run_tool(tool, check=False)
+    assert proc.returncode == 1
+    assert (f'PartialCheckpointError: {checkpoint / "model.pth"} does not '
+            'fit the model: missing keys ') in proc.stdout
+    assert 'backbone.layers.1.ln1.weight' in proc.stdout
+    assert 'unexpected keys 0 ()' in proc.stdout
+    assert not out.exists()
+
+    proc = run_tool(tool[:2] + ['--allow-partial'] + tool[2:])
+    assert 'missing keys [' in proc.stdout and 'img0.png: 16 kept' in (
+        proc.stdout)
     assert Image.open(out).size[0] > 0
 
 

@@ -13,10 +13,12 @@ import os.path as osp
 import sys
 
 from mmengine.config import DictAction
+from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
 from dilemma_mm.utils import explain_build_errors, finish_run, load_config
 
 
@@ -32,6 +34,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings, e.g. test_dataloader.batch_size=8')
+    parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='evaluate a checkpoint that leaves weights of the model missing '
+        'or unexpected (refused by default); the keys go into the printed '
+        'JSON')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -72,10 +80,23 @@ def main(argv=None) -> None:
             Runner.from_cfg(cfg)
             if 'runner_type' not in cfg else RUNNERS.build(cfg))
         try:
+            # The runner loads the checkpoint with strict=False and only
+            # warns; check that it fits first.
+            model = runner.model
+            load_result = load_backbone_checkpoint(
+                model.module if is_model_wrapper(model) else model,
+                args.checkpoint,
+                prefix='',
+                logger=runner.logger,
+                allow_partial=args.allow_partial,
+                name='the model')
             metrics = runner.test()
         finally:
             finish_run(runner)
-    print(json.dumps({k: float(v) for k, v in metrics.items()}))
+    result = {k: float(v) for k, v in metrics.items()}
+    if load_result['missing_keys'] or load_result['unexpected_keys']:
+        result['partial_load'] = load_result  # only with --allow-partial
+    print(json.dumps(result))
 
 
 if __name__ == '__main__':

@@ -19,7 +19,13 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.utils import explain_build_errors, finish_run, load_config
+from dilemma_mm.evaluation import check_pretrained_init
+from dilemma_mm.utils import (add_train_check_hooks, check_cfg_options,
+                              check_hook_args, check_train_batches,
+                              explain_build_errors, finish_run, load_config)
+from dilemma_mm.utils.work_dir import (find_resume_checkpoint,
+                                       refuse_to_overwrite,
+                                       remove_orphaned_temporaries)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -33,6 +39,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         const='auto',
         help='resume from this checkpoint, or, given without a path, from '
         'the latest checkpoint in the work directory')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='start fresh in a work dir that holds checkpoints; they are '
+        'moved into a previous_<time>/ subdirectory first')
+    parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='start from a Pretrained init_cfg checkpoint that leaves '
+        'weights missing or unexpected (refused by default; the keys are '
+        'logged)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -64,7 +81,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings, e.g. train_cfg.max_epochs=3 or '
-        'key="[a,b]"; no white space inside a value')
+        'key="[a,b]"; no white space inside a value. A key whose first part '
+        'is not in the config is an error; write +key=value to add one')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -116,7 +134,7 @@ def merge_args(cfg, args):
                            'dict(base_batch_size=...)` in the config')
         cfg.auto_scale_lr.enable = True
     if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+        cfg.merge_from_dict(check_cfg_options(cfg, args.cfg_options))
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(field)
         if loader is None:
@@ -130,14 +148,31 @@ def merge_args(cfg, args):
     return cfg
 
 
+def prepare_work_dir(cfg, args) -> None:
+    """Clear interrupted saves; refuse to start over an earlier run unless
+    resuming or forced; pick the checkpoint ``--resume`` continues from."""
+    if int(os.environ.get('RANK', 0)) == 0:  # one process changes files
+        remove_orphaned_temporaries(cfg.work_dir)
+        if not cfg.get('resume'):
+            refuse_to_overwrite(cfg.work_dir, force=args.force)
+    if args.resume == 'auto':
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(load_config(args.config), args)
+    check_hook_args(add_train_check_hooks(cfg))
+    prepare_work_dir(cfg, args)
     with explain_build_errors():
         runner = (
             Runner.from_cfg(cfg)
             if 'runner_type' not in cfg else RUNNERS.build(cfg))
         try:
+            check_train_batches(runner)
+            check_pretrained_init(runner.model, args.allow_partial,
+                                  runner.logger)
             runner.train()
         finally:
             finish_run(runner)

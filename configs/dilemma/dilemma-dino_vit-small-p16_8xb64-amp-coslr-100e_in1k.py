@@ -12,7 +12,7 @@ misplace_prob = 0.2
 patch_size = 16
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe'),  # skips bad files
     {{_base_.multi_crop}},
     # after the crops: every crop gets its own keep/pos on its own grid
     dict(
@@ -22,7 +22,7 @@ train_pipeline = [
         patch_size=patch_size),
     dict(type='PackInputs', algorithm_keys=['keep', 'pos']),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
 
 model = dict(
     type='DilemmaDINO',

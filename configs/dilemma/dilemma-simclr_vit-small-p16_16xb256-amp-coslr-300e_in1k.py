@@ -10,7 +10,7 @@ misplace_prob = 0.2
 patch_size = 16
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe'),  # skips bad files
     dict(type='MultiView', num_views=2, transforms=[{{_base_.view_pipeline}}]),
     dict(
         type='dilemma_mm.TokenDropTransform',
@@ -19,7 +19,7 @@ train_pipeline = [
         patch_size=patch_size),
     dict(type='PackInputs', algorithm_keys=['keep', 'pos']),
 ]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
 
 model = dict(
     type='dilemma_mm.DilemmaSimCLR',

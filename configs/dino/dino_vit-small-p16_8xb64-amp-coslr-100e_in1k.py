@@ -23,12 +23,13 @@ multi_crop = dict(
     global_crop_scale=(0.4, 1.0),
     local_crop_scale=(0.05, 0.4))
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe'),  # skips bad files
     multi_crop,
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(
     batch_size=64,
+    drop_last=True,
     num_workers=10,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),

@@ -11,7 +11,19 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-train_dataloader = dict(batch_size=256, num_workers=8)
+# Bad image files are skipped and named (BadImageHook, added by
+# tools/train.py, stops above 1 % of an epoch); the last partial batch is
+# dropped, as BatchNorm in the neck cannot train on one sample.
+train_pipeline = [
+    dict(type='LoadImageFromFileSafe'),
+    dict(type='MultiView', num_views=2, transforms=[{{_base_.view_pipeline}}]),
+    dict(type='PackInputs')
+]
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=8,
+    drop_last=True,
+    dataset=dict(pipeline=train_pipeline))
 
 model = dict(
     type='SimCLR',

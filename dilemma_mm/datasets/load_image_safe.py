@@ -41,18 +41,28 @@ def find_truncation(img_bytes: bytes) -> Optional[str]:
 class LoadImageFromFileSafe(LoadImageFromFile):
     """:class:`mmcv.transforms.LoadImageFromFile` that survives bad files.
 
-    A missing, empty, truncated or undecodable file is reported once per
-    path in the log with the reason, and the transform returns ``None``. In
+    A missing, empty, truncated or undecodable file, or an image smaller
+    than ``min_size`` on a side, is reported once per path in the log with
+    the reason, and the transform returns ``None``. In
     training mmengine's ``BaseDataset.__getitem__`` then draws another index
     (up to ``max_refetch`` times), so one dead download never stops a run.
     With ``on_error='raise'`` the error names the file instead of mmcv's bare
     ``failed to load image`` or OpenCV's silent grey fill.
+
+    In training, :class:`dilemma_mm.engine.hooks.BadImageHook` (added by
+    ``tools/train.py``) sets :attr:`report_file`: each skip is then appended
+    there as ``path<TAB>reason`` from whichever worker process met it, and
+    the hook names each file once, counts the skips per epoch and stops the
+    run above its threshold.
 
     Args:
         check_truncated (bool): Reject JPEG and PNG files without their end
             marker (see :func:`find_truncation`). Defaults to True.
         on_error (str): ``'skip'`` (return ``None``) or ``'raise'``.
             Defaults to ``'skip'``.
+        min_size (int): Images with a side shorter than this many pixels
+            are bad: a crop would upscale a few pixels into a whole view.
+            Defaults to 16 (one ViT/16 patch).
         **kwargs: Arguments of :class:`mmcv.transforms.LoadImageFromFile`
             (``to_float32``, ``color_type``, ``imdecode_backend``,
             ``backend_args``). ``imdecode_backend='pillow'`` also rejects
@@ -62,6 +72,7 @@ class LoadImageFromFileSafe(LoadImageFromFile):
     def __init__(self,
                  check_truncated: bool = True,
                  on_error: str = 'skip',
+                 min_size: int = 16,
                  **kwargs) -> None:
         if on_error not in ('skip', 'raise'):
             raise ValueError(f"on_error must be 'skip' or 'raise', got "
@@ -69,6 +80,8 @@ class LoadImageFromFileSafe(LoadImageFromFile):
         super().__init__(**kwargs)
         self.check_truncated = check_truncated
         self.on_error = on_error
+        self.min_size = min_size
+        self.report_file: Optional[str] = None
         self._reported = set()
 
     def _decode(self, filename: str) -> np.ndarray:
@@ -86,9 +99,12 @@ class LoadImageFromFileSafe(LoadImageFromFile):
                     backend=self.imdecode_backend)
             except Exception as e:
                 raise OSError(f'cannot decode: {type(e).__name__}: {e}') from e
-            if img is not None and img.size:
+            if img is not None and min(img.shape[:2]) >= self.min_size:
                 return img
-            reason = f'{self.imdecode_backend} cannot decode it'
+            reason = (f'{self.imdecode_backend} cannot decode it'
+                      if img is None or not img.size else
+                      f'{img.shape[1]}x{img.shape[0]} px, smaller than '
+                      f'min_size={self.min_size}')
         raise OSError(reason)
 
     def transform(self, results: dict) -> Optional[dict]:
@@ -99,7 +115,11 @@ class LoadImageFromFileSafe(LoadImageFromFile):
         except OSError as e:
             if self.on_error == 'raise':
                 raise OSError(f'Cannot load image {filename}: {e}') from e
-            if filename not in self._reported:
+            if self.report_file is not None:
+                # One short append is atomic across processes (O_APPEND).
+                with open(self.report_file, 'a') as f:
+                    f.write(f'{filename}\t{e}\n')
+            elif filename not in self._reported:
                 self._reported.add(filename)
                 MMLogger.get_current_instance().warning(
                     f'Skipping unreadable image {filename}: {e}')
@@ -114,4 +134,4 @@ class LoadImageFromFileSafe(LoadImageFromFile):
     def __repr__(self) -> str:
         return (f'{super().__repr__()[:-1]}, '
                 f'check_truncated={self.check_truncated}, '
-                f'on_error={self.on_error!r})')
+                f'on_error={self.on_error!r}, min_size={self.min_size})')

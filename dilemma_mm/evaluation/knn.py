@@ -13,7 +13,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine import dist
-from mmengine.runner import CheckpointLoader
 from mmpretrain.models.utils import ClsDataPreprocessor
 
 # Names of the normalisation settings a data preprocessor config may hold.
@@ -229,48 +228,3 @@ def gather_features(feats: torch.Tensor,
         return None
     return (torch.stack([f.cpu() for f, _ in parts]),
             torch.stack([lbl.cpu() for _, lbl in parts]))
-
-
-def load_backbone_checkpoint(backbone: nn.Module,
-                             filename: str,
-                             prefix: str = 'backbone.',
-                             logger=None) -> dict:
-    """Load a backbone from an algorithm or a backbone-only checkpoint.
-
-    Keys starting with ``prefix`` (mmpretrain's ``backbone.``; MoCo v3's
-    momentum encoder is ``momentum_encoder.module.0.``) are loaded with
-    the prefix removed; a checkpoint without such keys is taken as the
-    backbone's own state dict.
-
-    Args:
-        backbone (nn.Module): The module to fill.
-        filename (str): Checkpoint path or URL.
-        prefix (str): Key prefix of the backbone in algorithm checkpoints.
-        logger (optional): Where to report missing and unexpected keys.
-
-    Returns:
-        dict: ``missing_keys`` and ``unexpected_keys`` of the load.
-
-    Raises:
-        ValueError: If no key of the checkpoint matches the backbone.
-    """
-    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint)
-    if any(key.startswith(prefix) for key in state):
-        state = {
-            key[len(prefix):]: value
-            for key, value in state.items() if key.startswith(prefix)
-        }
-    own_keys = set(backbone.state_dict())
-    if not own_keys & set(state):
-        raise ValueError(f'{filename} holds no weights of the backbone (no '
-                         f'key with prefix {prefix!r}, and no key of the '
-                         'backbone itself)')
-    result = backbone.load_state_dict(state, strict=False)
-    if logger is not None and (result.missing_keys or result.unexpected_keys):
-        logger.warning(f'loading {filename}: missing keys '
-                       f'{result.missing_keys}, unexpected keys '
-                       f'{result.unexpected_keys}')
-    return dict(
-        missing_keys=result.missing_keys,
-        unexpected_keys=result.unexpected_keys)

@@ -23,7 +23,9 @@ change nothing on a setup where the original works (a GPU machine, NumPy 1).
    fail. We initialise gloo and wrap a CPU module without device ids.
 6. Checkpoints are written in place, so a run killed while saving leaves a
    truncated file under the final name. We write to a temporary file and
-   rename it, which is atomic on POSIX file systems.
+   rename it, which is atomic on POSIX file systems. The same holds for the
+   ``last_checkpoint`` pointer, which ``CheckpointHook`` writes with a
+   plain ``open(..., 'w')``: a kill there left an empty pointer.
 """
 import collections
 import copy
@@ -259,9 +261,39 @@ def _atomic_local_put(self, obj: bytes, filepath) -> None:
     write_bytes_atomic(obj, filepath)
 
 
+class _AtomicTextWriter:
+    """What ``open(path, 'w')`` returns in mmengine's checkpoint hook:
+    collects the text and writes it with :func:`write_bytes_atomic` on
+    close."""
+
+    def __init__(self, path) -> None:
+        self.path, self.parts = path, []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *args) -> None:
+        if exc_type is None:
+            from .fileio import write_bytes_atomic
+            write_bytes_atomic(''.join(self.parts).encode(), self.path)
+
+
+def _open_pointer_atomically(file, mode='r', *args, **kwargs):
+    if mode == 'w' and osp.basename(str(file)) == 'last_checkpoint':
+        return _AtomicTextWriter(file)
+    return open(file, mode, *args, **kwargs)
+
+
 def _atomic_checkpoint_writes() -> None:
     from mmengine.fileio.backends import LocalBackend
+    from mmengine.hooks import checkpoint_hook
     LocalBackend.put = _atomic_local_put
+    # The module's global ``open`` shadows the built-in for that module only.
+    checkpoint_hook.open = _open_pointer_atomically
 
 
 def apply_compat_patches() -> None:

@@ -80,3 +80,102 @@ def explain_build_errors():
         if hint is None:
             raise
         raise KeyError(f'{message} ({hint})') from None
+
+
+def _nearest(word: str, choices) -> str:
+    import difflib
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.4)
+    return f'; did you mean {close[0]!r}?' if close else ''
+
+
+def check_cfg_options(cfg: Config, options: dict) -> dict:
+    """``--cfg-options`` whose first key component exists in ``cfg``.
+
+    A typo (``train_cfgg.max_epochs=5``) would otherwise add an unused key
+    and be ignored without a word. To add a new top-level key on purpose,
+    write it with a leading ``+`` (``+my_key.x=1``); the ``+`` is dropped.
+
+    Args:
+        cfg (Config): The loaded config.
+        options (dict): The parsed ``--cfg-options``.
+
+    Returns:
+        dict: ``options`` without the ``+`` marks, ready to merge.
+
+    Raises:
+        KeyError: A first component is not in the config; the message names
+            the nearest existing key.
+    """
+    checked = {}
+    for key, value in options.items():
+        if key.startswith('+'):
+            checked[key[1:]] = value
+            continue
+        first = key.split('.', 1)[0]
+        if first not in cfg:
+            raise KeyError(
+                f'--cfg-options {key}: the config has no key {first!r}'
+                f'{_nearest(first, cfg.keys())} (write +{key} to add a new '
+                'key on purpose)')
+        checked[key] = value
+    return checked
+
+
+def check_hook_args(cfg: Config) -> None:
+    """Check the arguments of every hook in ``default_hooks`` and
+    ``custom_hooks`` against its constructor, before the runner exists.
+
+    ``CheckpointHook`` takes ``**kwargs`` and hands them to
+    ``Runner.save_checkpoint`` only when it saves, so a typo such as
+    ``intervall=1`` surfaced after a whole epoch; other hooks with
+    ``**kwargs`` are left to their own checks.
+
+    Raises:
+        TypeError: A hook gets an argument it does not take; the message
+            names the hook, the argument and the nearest one it takes.
+    """
+    import inspect
+
+    from mmengine.hooks import CheckpointHook
+    from mmengine.registry import HOOKS, DefaultScope
+
+    hooks = [(f'default_hooks.{key}', hook)
+             for key, hook in (cfg.get('default_hooks') or {}).items()]
+    hooks += [(f'custom_hooks[{i}]', hook)
+              for i, hook in enumerate(cfg.get('custom_hooks') or [])]
+    scope = cfg.get('default_scope') or 'mmengine'
+    for name, hook in hooks:
+        if not isinstance(hook, dict) or not isinstance(hook.get('type'), str):
+            continue
+        with DefaultScope.overwrite_default_scope(scope):
+            hook_cls = HOOKS.get(hook['type'])
+        if hook_cls is None:
+            continue  # the runner's build reports unknown types
+        params = inspect.signature(hook_cls).parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        if takes_any and not issubclass(hook_cls, CheckpointHook):
+            continue
+        named = [n for n, p in params.items() if p.kind is not p.VAR_KEYWORD]
+        for arg in hook:
+            if arg not in ('type', '_scope_') and arg not in named:
+                raise TypeError(
+                    f'{name}: {hook["type"]} takes no argument {arg!r}'
+                    f'{_nearest(arg, named)}')
+
+
+# Hooks every training run gets from tools/train.py, unless the config lists
+# them already (then with its own arguments).
+TRAIN_CHECK_HOOKS = ('BadImageHook', )
+
+
+def add_train_check_hooks(cfg: Config) -> Config:
+    """Append the data checks of :data:`TRAIN_CHECK_HOOKS` to
+    ``cfg.custom_hooks``: unreadable images are named, counted and bounded
+    (:class:`~dilemma_mm.engine.hooks.BadImageHook`)."""
+    hooks = list(cfg.get('custom_hooks') or [])
+    present = {str(h.get('type')).split('.')[-1] for h in hooks}
+    for name in TRAIN_CHECK_HOOKS:
+        if name not in present:
+            hooks.append(dict(type=f'dilemma_mm.{name}'))
+    cfg.custom_hooks = hooks
+    return cfg

@@ -42,9 +42,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
 from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
-                                       extract_features, knn_evaluate,
-                                       load_backbone_checkpoint)
+                                       extract_features, knn_evaluate)
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
@@ -87,6 +87,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         default='cuda' if torch.cuda.is_available() else 'cpu',
         help='device to run the backbone on')
     parser.add_argument('--out', help='also write the metrics to this JSON')
+    parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='evaluate a checkpoint that leaves backbone weights missing or '
+        'unexpected (refused by default); the keys go into the result')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -170,7 +175,9 @@ def main(argv=None) -> dict:
     # A linear-probe config freezes stages; irrelevant without training.
     backbone_cfg.pop('frozen_stages', None)
     backbone = MODELS.build(backbone_cfg)
-    load_backbone_checkpoint(backbone, args.checkpoint, args.prefix, logger)
+    load_result = load_backbone_checkpoint(backbone, args.checkpoint,
+                                           args.prefix, logger,
+                                           args.allow_partial)
     device = torch.device(args.device)
     backbone.to(device)
     preprocessor = build_cls_preprocessor(
@@ -202,6 +209,8 @@ def main(argv=None) -> dict:
             f'knn_{key}': value
             for key, value in metrics.items()
         })
+    if load_result['missing_keys'] or load_result['unexpected_keys']:
+        result['partial_load'] = load_result  # only with --allow-partial
     print(f'k-NN (k={args.k}, T={args.temperature}): '
           f'top-1 {metrics["top1"]:.2f}  top-5 {metrics["top5"]:.2f}  '
           f'({result["num_val"]} val / {result["num_train"]} train images)')

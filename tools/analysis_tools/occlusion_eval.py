@@ -19,10 +19,12 @@ from typing import List
 
 import torch
 from mmengine.config import DictAction
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
 from dilemma_mm.evaluation.occlusion import (DEFAULT_RATIOS, MODES,
                                              evaluate_occlusion, format_table,
                                              infer_patch_size, save_results)
@@ -70,6 +72,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='evaluate a checkpoint that leaves weights of the model missing '
+        'or unexpected (refused by default); the keys go into the JSON')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -89,7 +96,13 @@ def main(argv=None) -> dict:
     if cfg.get('data_preprocessor') is not None:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = MODELS.build(model_cfg)
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    load_result = load_backbone_checkpoint(
+        model,
+        args.checkpoint,
+        prefix='',
+        logger=MMLogger.get_instance('occlusion_eval'),
+        allow_partial=args.allow_partial,
+        name='the model')
     model.to(args.device)
     patch_size = args.patch_size or infer_patch_size(model.backbone)
 
@@ -124,6 +137,8 @@ def main(argv=None) -> dict:
         chance=100. / len(classes) if classes else None,
         ratios=args.ratios,
         top1=top1)
+    if load_result['missing_keys'] or load_result['unexpected_keys']:
+        results['partial_load'] = load_result  # only with --allow-partial
     print(f'Top-1 (%) of {num_images} images with {patch_size} px patches '
           'corrupted:')
     print(format_table(args.ratios, top1))

@@ -17,8 +17,11 @@ import argparse
 import sys
 
 from mmengine.config import DictAction
+from mmengine.logging import MMLogger
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.apis import init_model
+from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
 from dilemma_mm.utils import load_config
 from dilemma_mm.visualization import visualize_misplacement
 
@@ -44,6 +47,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='seed of the token layout (image i uses seed + i)')
     parser.add_argument('--device', default='cpu', help='e.g. cuda:0')
     parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='draw with a checkpoint that leaves weights of the model '
+        'missing or unexpected (refused by default; the keys are logged)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -54,15 +62,24 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
+    model = init_model(cfg, device=args.device)
+    load_backbone_checkpoint(
+        model,
+        args.checkpoint,
+        prefix='',
+        logger=MMLogger.get_instance('visualize_misplacement'),
+        allow_partial=args.allow_partial,
+        name='the model')
     predictions = visualize_misplacement(
         cfg,
-        args.checkpoint,
+        None,
         args.images,
         out_file=args.out,
         drop_ratio=args.drop_ratio,
         misplace_prob=args.misplace_prob,
         seed=args.seed,
-        device=args.device)
+        device=args.device,
+        model=model)
     for pred in predictions:
         misplaced = pred.misplaced
         on_misplaced = pred.prob[misplaced].mean() if misplaced.any() else 0
