@@ -6,6 +6,7 @@ from mmpretrain.models.utils import (build_2d_sincos_position_embedding,
                                      resize_pos_embed)
 
 from dilemma_mm.registry import MODELS
+from .conv_stem import ConvStem
 
 
 @MODELS.register_module()
@@ -31,19 +32,46 @@ class DilemmaViT(VisionTransformer):
             embeddings, as in the DILEMMA authors' code) or ``'sincos'``
             (fixed 2D sin-cos embeddings, not trained, as in MoCo v3's
             ``MoCoV3ViT``). Defaults to ``'learned'``.
+        conv_stem_channels (Sequence[int], optional): If given, a
+            :class:`ConvStem` with these widths replaces the linear patch
+            projection (one width per factor 2 of ``patch_size``). Defaults
+            to None (the linear projection: the parent's checkpoints load).
         **kwargs: The arguments of :class:`VisionTransformer`.
     """
 
     POS_EMBED_TYPES = ('learned', 'sincos')
 
-    def __init__(self, pos_embed_type: str = 'learned', **kwargs) -> None:
+    def __init__(self,
+                 pos_embed_type: str = 'learned',
+                 conv_stem_channels: Optional[Sequence[int]] = None,
+                 **kwargs) -> None:
         if pos_embed_type not in self.POS_EMBED_TYPES:
             raise ValueError(f'Unsupported pos_embed_type {pos_embed_type}, '
                              f'choose from {self.POS_EMBED_TYPES}.')
         super().__init__(**kwargs)
         self.pos_embed_type = pos_embed_type
+        if conv_stem_channels is not None:
+            projection = self.patch_embed.projection
+            if projection.kernel_size[0] != projection.kernel_size[1]:
+                raise ValueError('conv_stem_channels needs a square patch, '
+                                 f'got {projection.kernel_size}')
+            self.patch_embed.projection = ConvStem(projection.in_channels,
+                                                   self.embed_dims,
+                                                   projection.kernel_size[0],
+                                                   conv_stem_channels)
+            if self.frozen_stages > 0:  # the parent froze the old one
+                self._freeze_stages()
         if pos_embed_type == 'sincos':
             self._init_sincos_pos_embed()
+
+    def train(self, mode: bool = True) -> 'DilemmaViT':
+        """As the parent; a frozen patch embedding stays in eval mode, so
+        the BatchNorm statistics of a :class:`ConvStem` stay frozen too
+        (the parent sets eval mode once, at construction)."""
+        super().train(mode)
+        if mode and self.frozen_stages > 0:
+            self.patch_embed.eval()
+        return self
 
     def _init_sincos_pos_embed(self) -> None:
         """Fill ``pos_embed`` with fixed 2D sin-cos values and freeze it."""
