@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dilemma_mm.datasets.shapes import (CENTER_JITTER, PALETTE, SHAPE_CLASSES,
-                                        make_shapes_dataset, render_shape,
-                                        sample_rng, shape_mask)
+from dilemma_mm.datasets.shapes import (CENTER_JITTER, MAX_ROTATION, PALETTE,
+                                        SHAPE_CLASSES, make_shapes_dataset,
+                                        render_shape, sample_rng, shape_mask)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -152,6 +152,49 @@ def test_nuisances_shared_by_all_classes():
             top, bottom = top + rows[:4].mean(), bottom + rows[-4:].mean()
         # brighter at the top for every class (not a class cue)
         assert top > bottom * 1.05, (shape, top, bottom)
+
+
+def test_every_nuisance_is_independent_of_the_class():
+    """Rotation (within +-max_rotation), scale, position, lighting and noise
+    are drawn alike for every class: nearest-class-mean on them is chance.
+    """
+    n_train, n_test = 40, 40
+    params, labels = [], []
+    for label, shape in enumerate(SHAPE_CLASSES):
+        for i in range(n_train + n_test):
+            _, p = render_shape(
+                sample_rng(1, 'train', shape, i), shape, 32, True)
+            assert abs(np.rad2deg(p['angle'])) <= MAX_ROTATION + 1e-6
+            params.append([
+                np.rad2deg(p['angle']) / MAX_ROTATION, p['radius'] / 32,
+                *np.divide(p['center'], 32), p['light_falloff'],
+                p['noise_std'] / 8
+            ])
+            labels.append(label)
+    x, labels = np.array(params), np.array(labels)
+    train = np.arange(len(labels)) % (n_train + n_test) < n_train
+    means = np.stack(
+        [x[train & (labels == c)].mean(0) for c in range(len(SHAPE_CLASSES))])
+    dists = ((x[~train, None] - means[None])**2).sum(-1)
+    accuracy = (dists.argmin(1) == labels[~train]).mean()
+    assert accuracy < 2.5 / len(SHAPE_CLASSES), accuracy
+
+
+def test_max_rotation_sets_the_range(tmp_path):
+    angles = [
+        np.rad2deg(
+            render_shape(
+                sample_rng(0, 'train', 'star', i),
+                'star',
+                16,
+                True,
+                max_rotation=max_rotation)[1]['angle'])
+        for max_rotation in (0, 180) for i in range(50)
+    ]
+    assert not any(angles[:50])
+    assert max(np.abs(angles[50:])) > 90  # any angle
+    with pytest.raises(ValueError, match='max_rotation'):
+        make_shapes_dataset(str(tmp_path / 'x'), max_rotation=200)
 
 
 def test_custom_dataset_reads_folder(tmp_path):

@@ -48,6 +48,11 @@ def build_parser(classes: Sequence[str]) -> argparse.ArgumentParser:
     parser.add_argument('--size', type=int, default=64, help='image side')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
+        '--max-rotation',
+        type=float,
+        default=30.,
+        help='rotation range in degrees either way (180: any angle)')
+    parser.add_argument(
         '--classes',
         nargs='+',
         choices=classes,
@@ -72,6 +77,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         size=args.size,
         seed=args.seed,
         classes=args.classes,
+        max_rotation=args.max_rotation,
         workers=args.workers,
         force=args.force)
 
