@@ -307,3 +307,20 @@ def test_gather_features_two_processes(tmp_path):
     # Every image once, in dataset order, the padding dropped.
     assert feats[:, 0].tolist() == [0., 1., 2., 3., 4.]
     assert labels.tolist() == [0, 1, 0, 1, 0]
+
+
+def test_hook_log_line_carries_the_detection_metrics():
+    from types import SimpleNamespace
+
+    from mmengine.logging import MessageHub
+
+    from dilemma_mm.engine.hooks import KNNMonitorHook
+    hub = MessageHub.get_instance('test_knn_detection_summary')
+    runner = SimpleNamespace(message_hub=hub)
+    assert KNNMonitorHook._detection_summary(runner) == ''  # no DILEMMA
+    for auc, ap, acc in ((.6, .3, .8), (.8, .5, .9)):
+        hub.update_scalar('train/auc_dilemma', auc)
+        hub.update_scalar('train/ap_dilemma', ap)
+        hub.update_scalar('train/acc_dilemma', acc)
+    assert KNNMonitorHook._detection_summary(runner) == (
+        '  auc_dilemma: 0.700  ap_dilemma: 0.400  acc_dilemma: 0.850')

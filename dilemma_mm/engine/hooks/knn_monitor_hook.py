@@ -20,7 +20,10 @@ class KNNMonitorHook(Hook):
     those of ``val_dataloader`` are classified against it. The result goes
     to the log (``knn_top1: ...``), to the vis backends as ``knn_top1`` and
     ``knn_top5`` at step = epoch (as mmengine logs validation metrics) and
-    to the message hub as the scalars ``knn_top1`` / ``knn_top5``. Images
+    to the message hub as the scalars ``knn_top1`` / ``knn_top5``. The log
+    line also gives the misplacement detection of the last 50 training
+    iterations (``auc_dilemma``, ``ap_dilemma``, ``acc_dilemma``) where the
+    algorithm logs it, so representation and detection read together. Images
     are normalised as the model's data preprocessor does (one plain view;
     give both loaders an evaluation pipeline, e.g. resize and centre crop).
 
@@ -111,6 +114,20 @@ class KNNMonitorHook(Hook):
             module = getattr(module, name)
         return module
 
+    @staticmethod
+    def _detection_summary(runner, window: int = 50) -> str:
+        """The misplacement detection of the last ``window`` training
+        iterations (mean of the logged ``auc_dilemma``, ``ap_dilemma``,
+        ``acc_dilemma``), next to the k-NN it goes with; empty for
+        algorithms without the DILEMMA branch."""
+        parts = []
+        for key in ('auc_dilemma', 'ap_dilemma', 'acc_dilemma'):
+            name = f'train/{key}'
+            if name in runner.message_hub.log_scalars:
+                history = runner.message_hub.get_scalar(name)
+                parts.append(f'{key}: {history.mean(window):.3f}')
+        return '  ' + '  '.join(parts) if parts else ''
+
     def after_train_epoch(self, runner) -> None:
         if (self.every_n_epochs(runner, self.interval)
                 or self.is_last_train_epoch(runner)):
@@ -152,6 +169,7 @@ class KNNMonitorHook(Hook):
             f'Epoch(knn) [{runner.epoch + 1}] ' +
             '  '.join(f'{key}: {value:.2f}'
                       for key, value in metrics.items()) +
+            self._detection_summary(runner) +
             f'  (k={self.k}, T={self.temperature}, '
             f'{len(self.dataloaders["train"].dataset)} train / '
             f'{len(self.dataloaders["val"].dataset)} val images)')
