@@ -316,9 +316,9 @@ def _read_meta(out_dir: str) -> Optional[dict]:
 
 
 def make_shapes_dataset(out_dir: str,
-                        num_train: int = 250,
-                        num_val: int = 50,
-                        size: int = 64,
+                        num_train: int = 1000,
+                        num_val: int = 100,
+                        size: int = 32,
                         seed: int = 0,
                         classes: Optional[Sequence[str]] = None,
                         max_rotation: float = MAX_ROTATION,

@@ -42,10 +42,10 @@ def build_parser(classes: Sequence[str]) -> argparse.ArgumentParser:
         'the shape tells the classes apart.')
     parser.add_argument('--out', default='data/shapes', help='output folder')
     parser.add_argument(
-        '--num-train', type=int, default=250, help='train images per class')
+        '--num-train', type=int, default=1000, help='train images per class')
     parser.add_argument(
-        '--num-val', type=int, default=50, help='val images per class')
-    parser.add_argument('--size', type=int, default=64, help='image side')
+        '--num-val', type=int, default=100, help='val images per class')
+    parser.add_argument('--size', type=int, default=32, help='image side')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--max-rotation',

@@ -1,0 +1,56 @@
+# Two-view MoCo v3 pipeline for the built-in shape data (32 px, 12,000 train
+# images; tools/dataset_converters/make_shapes.py writes them). Any
+# ImageNet-style folder works too: the crop brings every image to 32 px.
+dataset_type = 'CustomDataset'
+data_root = 'data/shapes/'
+img_size = 32
+data_preprocessor = dict(
+    type='SelfSupDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
+
+# MoCo v3's augmentations, with crops of at least half the image: at 32 px
+# a smaller crop cuts away most of a shape's outline.
+view_pipeline = [
+    dict(
+        type='RandomResizedCrop',
+        scale=img_size,
+        crop_ratio_range=(0.5, 1.),
+        backend='pillow'),
+    dict(
+        type='RandomApply',
+        transforms=[
+            dict(
+                type='ColorJitter',
+                brightness=0.4,
+                contrast=0.4,
+                saturation=0.2,
+                hue=0.1)
+        ],
+        prob=0.8),
+    dict(
+        type='RandomGrayscale',
+        prob=0.2,
+        keep_channels=True,
+        channel_weights=(0.114, 0.587, 0.2989)),
+    dict(type='RandomFlip', prob=0.5),
+]
+train_pipeline = [
+    dict(type='LoadImageFromFileSafe'),  # skips unreadable files
+    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=True,  # a last batch of one breaks the necks' BatchNorm
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix='train',
+        pipeline=train_pipeline))

@@ -1,0 +1,62 @@
+# Linear probe on the built-in shape data, sized for CPU (under a minute on
+# two cores): the backbone of the CPU pretraining recipes
+# (../dilemma/dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py
+# and its MoCo v3 baseline) frozen, a BatchNorm without affine parameters
+# and a linear classifier on the class token. Pass the pretraining
+# checkpoint with
+# --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/.../epoch_8.pth
+_base_ = [
+    './_base_/datasets/shapes32_bs128.py',
+    '../_base_/default_runtime.py',
+]
+
+embed_dims = 192
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='DilemmaViT',
+        arch=dict(
+            embed_dims=embed_dims,
+            num_layers=4,
+            num_heads=3,
+            feedforward_channels=4 * embed_dims),
+        img_size=32,
+        patch_size=8,
+        pos_embed_type='sincos',
+        conv_stem_channels=[24, 48, 96],
+        out_type='cls_token',
+        frozen_stages=4,
+        init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
+    neck=dict(type='ClsBatchNormNeck', input_features=embed_dims),
+    head=dict(
+        type='VisionTransformerClsHead',
+        num_classes=12,
+        in_channels=embed_dims,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        init_cfg=dict(type='Normal', std=0.01, layer='Linear')))
+
+# The MoCo v3 recipe (SGD, momentum 0.9, no weight decay, cosine) with the
+# learning rate for batch 128 on BatchNorm-ed features.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=0.))
+max_epochs = 5
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        convert_to_iter_based=True)
+]
+
+train_cfg = dict(
+    type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
+val_cfg = dict()
+test_cfg = dict()
+
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=1))
+auto_scale_lr = dict(base_batch_size=128)
