@@ -14,6 +14,7 @@ import os.path as osp
 import re
 import statistics
 from datetime import datetime
+from typing import Optional
 
 
 def pretrain_minutes(log_path: str) -> float:
@@ -28,6 +29,22 @@ def pretrain_minutes(log_path: str) -> float:
     return (last - first).total_seconds() / 60
 
 
+def final_detection_auc(run: str) -> Optional[float]:
+    """Mean ``auc_dilemma`` over the last epoch logged by the run's
+    pretraining, or None for runs without the DILEMMA branch."""
+    logs = sorted(glob.glob(osp.join(run, 'pretrain/*/vis_data/scalars.json')))
+    if not logs:
+        return None
+    records = [json.loads(line) for line in open(logs[-1]) if line.strip()]
+    records = [r for r in records if 'auc_dilemma' in r]
+    if not records:
+        return None
+    last = [
+        r['auc_dilemma'] for r in records if r['epoch'] == records[-1]['epoch']
+    ]
+    return statistics.mean(last)
+
+
 def mean_std(values: list) -> str:
     spread = statistics.stdev(values) if len(values) > 1 else 0.
     return f'{statistics.mean(values):.2f} ± {spread:.2f}'
@@ -37,8 +54,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir')
     args = parser.parse_args(argv)
-    print('| method | seeds | pretrain min | k-NN top-1 | linear top-1 |')
-    print('|---|---|---:|---:|---:|')
+    print('| method | seeds | pretrain min | k-NN top-1 | linear top-1 | '
+          'shuffle drop 50 % / 90 % | detection AUC |')
+    print('|---|---|---:|---:|---:|---:|---:|')
     curves = {}
     for method_dir in sorted(glob.glob(osp.join(args.out_dir, '*/'))):
         method = osp.basename(osp.normpath(method_dir))
@@ -51,10 +69,26 @@ def main(argv=None) -> None:
         probe = [
             json.load(open(f'{r}/probe.json'))['accuracy/top1'] for r in runs
         ]
-        minutes = [pretrain_minutes(f'{r}.pretrain.log') for r in runs]
-        print(f'| {method} | {len(runs)} | {mean_std(minutes)} | '
-              f'{mean_std(knn)} | {mean_std(probe)} |')
+        minutes = [
+            pretrain_minutes(f'{r}.pretrain.log')
+            if osp.isdir(f'{r}/pretrain') else 0. for r in runs
+        ]
         occlusion = [json.load(open(f'{r}/occlusion.json')) for r in runs]
+        # probe top-1 lost when 50 % / 90 % of the patches are shuffled:
+        # the shape-reliance figure
+        drops = []
+        for share in (.5, .9):
+            drops.append(
+                mean_std([
+                    o['top1']['shuffle'][0] -
+                    o['top1']['shuffle'][o['ratios'].index(share)]
+                    for o in occlusion
+                ]) if share in occlusion[0]['ratios'] else '-')
+        aucs = [a for a in map(final_detection_auc, runs) if a is not None]
+        auc = mean_std(aucs) if aucs else '-'
+        print(f'| {method} | {len(runs)} | {mean_std(minutes)} | '
+              f'{mean_std(knn)} | {mean_std(probe)} | {drops[0]} / '
+              f'{drops[1]} | {auc} |')
         curves[method] = dict(
             ratios=occlusion[0]['ratios'],
             **{
