@@ -27,8 +27,8 @@ def test_auc_counts_pairs_and_half_ties():
     scores = torch.tensor([.9, .2, .2, .5, .1])
     # pairs (pos, neg): .9 beats all 3; .2 ties .2, loses to .5, beats .1
     expected = (3 + .5 + 1) / 6
-    torch.testing.assert_close(binary_auc(scores, target),
-                               torch.tensor(expected))
+    torch.testing.assert_close(
+        binary_auc(scores, target), torch.tensor(expected))
 
 
 def test_matches_pairwise_definition_on_random_scores():
@@ -36,8 +36,8 @@ def test_matches_pairwise_definition_on_random_scores():
     scores = torch.randn(4, 50, generator=generator).round(decimals=1)
     target = torch.rand(4, 50, generator=generator) < .2
     pos, neg = scores[target], scores[~target]
-    pairwise = ((pos[:, None] > neg[None]).float() +
-                .5 * (pos[:, None] == neg[None]).float()).mean()
+    pairwise = ((pos[:, None] > neg[None]).float() + .5 *
+                (pos[:, None] == neg[None]).float()).mean()
     torch.testing.assert_close(binary_auc(scores, target), pairwise)
 
 
@@ -61,7 +61,7 @@ def test_one_class_only(positives):
 def test_metrics_detach_and_stay_on_device():
     scores = torch.randn(8, requires_grad=True)
     target = torch.tensor([1, 0, 0, 1, 0, 0, 0, 0])
-    for value in (binary_auc(scores, target),
-                  average_precision(scores, target)):
+    for value in (binary_auc(scores,
+                             target), average_precision(scores, target)):
         assert not value.requires_grad
         assert value.dim() == 0 and value.dtype == torch.float32
