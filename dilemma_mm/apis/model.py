@@ -37,7 +37,7 @@ from mmengine.runner.checkpoint import load_state_dict
 
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils.config import drop_parent_scope_marks, load_config
-from .checkpoint import load_checkpoint_file
+from .checkpoint import extract_state_dict, load_checkpoint_file
 
 MODEL_INDEX_ENV = 'DILEMMA_MM_MODEL_INDEX'
 SCOPE_PREFIX = 'dilemma_mm::'
@@ -258,11 +258,11 @@ def get_model(model: Union[str, PathLike, Config],
     if pretrained:
         checkpoint = load_checkpoint_file(
             os.fspath(pretrained), url_mapping=url_mapping)
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        state_dict = OrderedDict(
-            (k[len('module.'):] if k.startswith('module.') else k, v)
-            for k, v in state_dict.items())
-        load_state_dict(net, state_dict, strict=False, logger='current')
+        load_state_dict(
+            net,
+            extract_state_dict(checkpoint),
+            strict=False,
+            logger='current')
         dataset_meta = checkpoint.get('meta', {}).get('dataset_meta') or {}
     if device is not None:
         net.to(device)
