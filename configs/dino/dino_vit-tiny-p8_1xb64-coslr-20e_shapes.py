@@ -51,5 +51,29 @@ custom_hooks = [
         warmup_teacher_temp=0.04,
         teacher_temp=0.07,
         warmup_epochs=5),
-    dict(type='CosineWeightDecayHook', end_weight_decay=0.4),
+]
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-4,
+        by_epoch=True,
+        begin=0,
+        end=2,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=18,
+        by_epoch=True,
+        begin=2,
+        end=20,
+        convert_to_iter_based=True),
+    # DINO's per-iteration weight decay: cosine from 0.04 to 10 x 0.04
+    dict(
+        type='CosineAnnealingParamScheduler',
+        param_name='weight_decay',
+        eta_min_ratio=10.,
+        by_epoch=True,
+        begin=0,
+        end=20,
+        convert_to_iter_based=True),
 ]
