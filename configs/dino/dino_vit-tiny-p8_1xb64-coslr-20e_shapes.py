@@ -52,22 +52,9 @@ custom_hooks = [
         teacher_temp=0.07,
         warmup_epochs=5),
 ]
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-4,
-        by_epoch=True,
-        begin=0,
-        end=2,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=18,
-        by_epoch=True,
-        begin=2,
-        end=20,
-        convert_to_iter_based=True),
-    # DINO's per-iteration weight decay: cosine from 0.04 to 10 x 0.04
+# The lr schedule of the base, plus DINO's per-iteration weight decay:
+# cosine from 0.04 to 10 x 0.04.
+param_scheduler = _base_.param_scheduler + [
     dict(
         type='CosineAnnealingParamScheduler',
         param_name='weight_decay',
