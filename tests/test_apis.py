@@ -326,18 +326,27 @@ def test_index_from_environment_variable(zoo, monkeypatch, tmp_path):
 
 
 def test_mmpretrain_finds_our_models(zoo):
+    from mmpretrain.apis.model import ModelHub
     ours = list_models()
     hub = mmpretrain.list_models()
-    assert 'dilemma-mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k' in hub
+    # mmpretrain's listing is its own index, untouched by us; get finds ours
+    mmpretrain_index = set(hub)
+    assert not any(name.startswith('dilemma') for name in hub)
+    ours_by_hub = ModelHub.get(
+        'dilemma-mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k')
+    assert ours_by_hub.config.model.type.endswith('DilemmaMoCoV3')
     # a name mmpretrain already has stays its own; ours is scoped
     shared = 'mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k'
     if shared in ours:
-        assert 'dilemma_mm::' + shared in hub
-        from mmpretrain.apis.model import ModelHub
         config = ModelHub.get(shared).config.filename
         assert osp.join('mmpretrain', '.mim', 'configs') in config
+        scoped = ModelHub.get('dilemma_mm::' + shared).config.filename
+        assert osp.join('configs', 'mocov3') in scoped
+        assert 'mmpretrain' not in scoped
     with registered(zoo, 'none.pth'):
-        assert NAME in mmpretrain.list_models('dilemma-test')
+        assert NAME not in mmpretrain.list_models('dilemma-test')
         model = mmpretrain.get_model(NAME)  # built in our scope
         assert type(model.backbone).__name__ == 'DilemmaMoCoV3ViT'
-    assert NAME not in mmpretrain.list_models('dilemma-test')
+    with pytest.raises(ValueError):
+        mmpretrain.get_model(NAME)
+    assert set(mmpretrain.list_models()) == mmpretrain_index

@@ -1,5 +1,6 @@
 """The throughput benchmark runs full training steps of several configs on
 the same inputs and reports images/s, ratios and per-process memory."""
+import pytest
 from conftest import load_tool
 
 CONFIGS = [
@@ -23,7 +24,10 @@ def test_benchmark_reports_every_config_with_memory(tmp_path, capsys):
     ]
     assert list(results) == names
     for result in results.values():
-        assert result['images_per_s'] > 0
+        # images/s is the batch over the median measured step time
+        assert result['seconds_per_step'] > 0
+        assert result['images_per_s'] == pytest.approx(
+            4 / result['seconds_per_step'])
         # a fresh process's own peak, not the benchmark process's
         assert 100 < result['peak_memory_mb'] < 20000
         # every phase timed, operators counted in each

@@ -69,23 +69,28 @@ def test_mmengine_message_hub_round_trips_with_weights_only(tmp_path):
     np.testing.assert_array_equal(loaded['meta']['arr'], np.arange(3.))
 
 
-def reference_hue_shift(img: np.ndarray, hue_factor: float) -> np.ndarray:
-    """NumPy-1 semantics of mmcv's adjust_hue, computed with Python ints."""
-    import cv2
-    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV_FULL).astype(np.int64)
-    hsv[..., 0] = (hsv[..., 0] + int(hue_factor * 255)) % 256
-    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR_FULL)
+# Pure red (BGR) turned a third of the hue circle either way, and half.
+HUE_CASES = [
+    (0.0, (0, 0, 255)),  # unchanged
+    (1 / 3, (0, 255, 0)),  # red -> green
+    (-1 / 3, (255, 0, 0)),  # red -> blue: a negative shift wraps around
+    (0.5, (255, 255, 0)),  # cyan, the opposite hue
+    (-0.5, (255, 255, 0)),
+]
 
 
-@pytest.mark.parametrize('hue_factor', [-0.5, -0.075, 0.0, 0.1, 0.5])
-def test_adjust_hue_matches_numpy1_semantics(hue_factor):
+@pytest.mark.parametrize('hue_factor,expected_bgr', HUE_CASES)
+@pytest.mark.parametrize('backend', ['cv2', 'pillow'])
+def test_adjust_hue_turns_red_to_known_colours(hue_factor, expected_bgr,
+                                               backend):
     import mmcv
-    rng = np.random.default_rng(0)
-    img = rng.integers(0, 256, (16, 16, 3), np.uint8)
-    out = mmcv.adjust_hue(img, hue_factor)
-    np.testing.assert_array_equal(out, reference_hue_shift(img, hue_factor))
-    pil_out = mmcv.adjust_hue(img, hue_factor, backend='pillow')
-    assert pil_out.shape == img.shape and pil_out.dtype == np.uint8
+    red = np.zeros((2, 2, 3), np.uint8)
+    red[..., 2] = 255
+    out = mmcv.adjust_hue(red, hue_factor, backend=backend)
+    assert out.shape == red.shape and out.dtype == np.uint8
+    # The HSV hue has 256 steps, so a turn is exact to a few levels.
+    np.testing.assert_allclose(
+        out.reshape(-1, 3).astype(int), np.tile(expected_bgr, (4, 1)), atol=10)
 
 
 def test_mmpretrain_color_jitter_with_negative_hue_runs():
@@ -125,10 +130,12 @@ def test_editable_install_configs_resolve():
     assert os.path.isdir(os.path.join(package_dir, '.mim', 'configs'))
 
 
-def test_atomic_put_keeps_old_file_when_write_fails(tmp_path, monkeypatch):
-    from mmengine.fileio.backends import LocalBackend
+def test_atomic_checkpoint_keeps_old_file_when_write_fails(
+        tmp_path, monkeypatch):
+    from mmengine.runner import runner as runner_module
     target = tmp_path / 'epoch_1.pth'
-    LocalBackend().put(b'good checkpoint', target)
+    runner_module.save_checkpoint({'w': torch.ones(1)}, str(target))
+    good = target.read_bytes()
     umask = os.umask(0)
     os.umask(umask)
     # a normal file, not mkstemp's private 0600 one
@@ -139,9 +146,30 @@ def test_atomic_put_keeps_old_file_when_write_fails(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, 'fsync', fail_fsync)
     with pytest.raises(KeyboardInterrupt):
-        LocalBackend().put(b'half a new one', target)
-    assert target.read_bytes() == b'good checkpoint'
+        runner_module.save_checkpoint({'w': torch.zeros(9)}, str(target))
+    assert target.read_bytes() == good
     assert os.listdir(tmp_path) == ['epoch_1.pth']  # no temporary left
+
+
+def test_other_files_are_written_as_mmengine_writes_them(tmp_path):
+    import mmengine
+    from mmengine.fileio.backends import LocalBackend
+    assert LocalBackend.put.__module__.startswith('mmengine.')
+    mmengine.dump({'a': 1}, str(tmp_path / 'x.pkl'))
+    assert os.listdir(tmp_path) == ['x.pkl']
+
+
+def test_remote_checkpoints_go_to_mmengine(tmp_path):
+    calls = []
+    save = compat.atomic_save_checkpoint(lambda *args: calls.append(args))
+    save({}, 's3://bucket/epoch_1.pth')
+    save({}, str(tmp_path / 'a.pth'), None, dict(backend='petrel'))
+    assert [c[1] for c in calls
+            ] == ['s3://bucket/epoch_1.pth',
+                  str(tmp_path / 'a.pth')]
+    save({'w': torch.ones(2)}, str(tmp_path / 'b.pth'))  # local: ours
+    assert len(calls) == 2
+    assert torch.equal(torch.load(tmp_path / 'b.pth')['w'], torch.ones(2))
 
 
 def test_patches_are_idempotent():
@@ -150,3 +178,119 @@ def test_patches_are_idempotent():
     compat._APPLIED = False
     compat.apply_compat_patches()
     assert Runner.build_dataloader is before
+
+
+# Each fix where the original works: the probe says so, and nothing changes.
+
+
+def test_fixes_in_effect_match_the_probes():
+    assert compat.numpy_rejects_negative_uint8() == (np.__version__ >= '2')
+    from mmcv.image import photometric
+    assert (photometric.adjust_hue
+            is compat.adjust_hue) == ('adjust_hue' in compat.APPLIED_FIXES)
+    assert set(compat.APPLIED_FIXES) <= set(compat.FIXES)
+
+
+def test_checkpoint_globals_untouched_where_torch_loads_them(monkeypatch):
+    monkeypatch.setattr(compat, 'torch_load_refuses_mmengine_checkpoints',
+                        lambda: False)
+    before = list(torch.serialization.get_safe_globals())
+    assert compat._allow_mmengine_checkpoints() is False
+    assert torch.serialization.get_safe_globals() == before
+
+
+def test_collate_fix_not_applied_where_mmengine_drops_scope(monkeypatch):
+    from mmengine.runner import Runner
+    original = Runner.build_dataloader.__wrapped__
+    # the original still breaks: the probe sees it
+    monkeypatch.setattr(Runner, 'build_dataloader', staticmethod(original))
+    assert compat.collate_fn_gets_scope()
+
+    def fixed_mmengine(dataloader, *args, **kwargs):
+        dataloader = dict(dataloader)
+        dataloader['collate_fn'] = {
+            k: v
+            for k, v in dataloader['collate_fn'].items() if k != '_scope_'
+        }
+        return original(dataloader, *args, **kwargs)
+
+    monkeypatch.setattr(Runner, 'build_dataloader',
+                        staticmethod(fixed_mmengine))
+    assert not compat.collate_fn_gets_scope()
+    assert compat._fix_collate_fn_scope() is False
+    assert Runner.build_dataloader is fixed_mmengine
+
+
+def test_pkg_configs_untouched_for_a_regular_install(monkeypatch):
+    from mmengine.utils import package_utils
+    original = package_utils.get_installed_path.__wrapped__
+    monkeypatch.setattr(package_utils, 'get_installed_path', original)
+    monkeypatch.setattr(compat, 'editable_install_dir', lambda: '')
+    monkeypatch.setattr(compat, 'pkg_resources_missing', lambda: False)
+    assert compat._fix_pkg_configs() is False
+    assert package_utils.get_installed_path is original
+
+
+def test_missing_pkg_resources_fails_only_for_pkg_configs(monkeypatch):
+    import sys
+
+    from mmengine.utils import package_utils
+    original = package_utils.get_installed_path.__wrapped__
+    for module in ('mmengine.utils', 'mmengine.config.config'):
+        monkeypatch.setattr(f'{module}.get_installed_path', original)
+    monkeypatch.setattr(package_utils, 'get_installed_path', original)
+    monkeypatch.setitem(sys.modules, 'pkg_resources', None)
+    monkeypatch.setattr(compat, 'pkg_resources_missing', lambda: True)
+    assert compat._fix_pkg_configs() is True  # importing does not fail
+    with pytest.raises(ModuleNotFoundError, match='setuptools<82'):
+        package_utils.get_installed_path('mmpretrain')
+
+
+def test_adjust_hue_untouched_on_numpy1(monkeypatch):
+    import mmcv
+    from mmcv.image import photometric
+    sentinel = object()
+    for module in (mmcv, mmcv.image, photometric):
+        monkeypatch.setattr(module, 'adjust_hue', sentinel)
+    monkeypatch.setattr(compat, 'numpy_rejects_negative_uint8', lambda: False)
+    assert compat._fix_adjust_hue() is False
+    assert photometric.adjust_hue is sentinel and mmcv.adjust_hue is sentinel
+
+
+@pytest.mark.parametrize('backend,init_backend,accelerator', [
+    ('nccl', 'torch', True),
+    ('gloo', 'torch', True),
+    ('mpi', 'torch', False),
+    ('nccl', 'deepspeed', False),
+])
+def test_distributed_init_untouched_where_it_runs(monkeypatch, backend,
+                                                  init_backend, accelerator):
+    calls, groups = [], []
+    monkeypatch.setattr(compat, 'no_accelerator', lambda: not accelerator)
+    monkeypatch.setattr(torch.distributed, 'init_process_group',
+                        lambda **kw: groups.append(kw))
+    init = compat.init_dist_without_accelerator(
+        lambda *args, **kwargs: calls.append(args))
+    init(backend, init_backend)
+    assert calls == [(backend, init_backend)] and groups == []
+
+
+def test_nccl_without_any_accelerator_runs_gloo(monkeypatch):
+    calls, groups = [], []
+    monkeypatch.setattr(compat, 'no_accelerator', lambda: True)
+    monkeypatch.setattr(torch.distributed, 'init_process_group',
+                        lambda **kw: groups.append(kw))
+    init = compat.init_dist_without_accelerator(
+        lambda *args, **kwargs: calls.append(args))
+    with pytest.warns(UserWarning, match='gloo'):
+        init('nccl', 'torch', timeout=5)
+    assert calls == [] and groups == [dict(backend='gloo', timeout=5)]
+
+
+def test_fixes_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv(compat.COMPAT_OFF_ENV, 'adjust_hue, collate_scope')
+    assert not compat.fix_enabled('adjust_hue')
+    assert not compat.fix_enabled('collate_scope')
+    assert compat.fix_enabled('checkpoint_globals')
+    monkeypatch.setenv(compat.COMPAT_OFF_ENV, 'all')
+    assert not any(compat.fix_enabled(name) for name in compat.FIXES)

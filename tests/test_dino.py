@@ -14,8 +14,7 @@ from mmengine.optim import OptimWrapper, build_optim_wrapper
 from tiny_models import (ARCH, DIMS, SeqLenRecorder, build, load_weights,
                          make_batch)
 
-from dilemma_mm.engine.hooks import (CosineWeightDecayHook,
-                                     DINOTeacherTempWarmupHook)
+from dilemma_mm.engine.hooks import DINOTeacherTempWarmupHook
 from dilemma_mm.models.algorithms import DINO, DilemmaDINO
 from dilemma_mm.models.heads import DINOHead
 
@@ -106,25 +105,44 @@ def test_teacher_temperature_schedule_and_hook():
             types.SimpleNamespace(model=torch.nn.Linear(1, 1), epoch=0))
 
 
-def test_weight_decay_hook_follows_cosine_and_skips_norms():
+def wd_scheduler_cfg(end: int, by_epoch: bool) -> dict:
+    """The DINO configs' weight-decay schedule (0.04 -> 0.4)."""
+    return dict(
+        type='CosineAnnealingParamScheduler',
+        param_name='weight_decay',
+        eta_min_ratio=10.,
+        by_epoch=by_epoch,
+        begin=0,
+        end=end)
+
+
+def test_weight_decay_schedule_is_dinos_and_skips_norms():
+    from mmengine.registry import PARAM_SCHEDULERS
     model = build(dino_cfg())
     optim_wrapper = build_optim_wrapper(
         model,
         dict(
             optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.04),
             paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.)))
-    runner = types.SimpleNamespace(
-        optim_wrapper=optim_wrapper, iter=0, max_iters=10)
-    hook = CosineWeightDecayHook(end_weight_decay=0.4)
-    hook.before_train(runner)
-    for it, expected in ((0, 0.04), (5, 0.22), (10, 0.4)):
-        runner.iter = it
-        hook.before_train_iter(runner, 0)
-        decays = {
-            round(group['weight_decay'], 9)
-            for group in optim_wrapper.optimizer.param_groups
-        }
-        assert sorted(decays) == pytest.approx([0., expected]), it
+    scheduler = PARAM_SCHEDULERS.build(
+        wd_scheduler_cfg(10, False),
+        default_args=dict(optimizer=optim_wrapper))
+    groups = optim_wrapper.optimizer.param_groups
+    decayed = [g for g in groups if g['weight_decay'] > 0]
+    assert decayed and len(decayed) < len(groups)  # norms, biases: none
+    seen = []
+    # the value of each of the 10 iterations (t = 0..9)
+    for it in range(10):
+        # DINO's per-iteration ``cosine_scheduler(0.04, 0.4, ...)``
+        dino = 0.4 + (0.04 - 0.4) * (1 + np.cos(np.pi * it / 10)) / 2
+        for group in groups:
+            expected = dino if group['initial_weight_decay'] else 0.
+            assert group['weight_decay'] == pytest.approx(
+                expected, rel=1e-9, abs=1e-15), it
+        seen.append(decayed[0]['weight_decay'])
+        scheduler.step()
+    assert [seen[i] for i in (0, 5, 9)] == pytest.approx([0.04, 0.22, 0.39119],
+                                                         abs=1e-5)
 
 
 def test_teacher_gets_no_gradient():

@@ -3,7 +3,6 @@ import importlib.util
 import json
 import os
 import os.path as osp
-import time
 
 import numpy as np
 import pytest
@@ -224,12 +223,3 @@ def test_cli(tmp_path):
     assert meta['params']['seed'] == 5
     with pytest.raises(SystemExit):
         cli.main(['--out', out, '--classes', 'blob'])
-
-
-def test_fast():
-    start = time.perf_counter()
-    for i in range(240):
-        shape = SHAPE_CLASSES[i % len(SHAPE_CLASSES)]
-        render_shape(sample_rng(0, 'train', shape, i), shape, 64)
-    # About 1 ms an image here; generous for a loaded machine.
-    assert time.perf_counter() - start < 5

@@ -92,7 +92,16 @@ param_scheduler = [
         by_epoch=True,
         begin=10,
         end=100,
-        convert_to_iter_based=True)
+        convert_to_iter_based=True),
+    # DINO's per-iteration weight decay: cosine from 0.04 to 10 x 0.04
+    dict(
+        type='CosineAnnealingParamScheduler',
+        param_name='weight_decay',
+        eta_min_ratio=10.,
+        by_epoch=True,
+        begin=0,
+        end=100,
+        convert_to_iter_based=True),
 ]
 custom_hooks = [
     dict(
@@ -100,7 +109,6 @@ custom_hooks = [
         warmup_teacher_temp=0.04,
         teacher_temp=0.04,
         warmup_epochs=0),
-    dict(type='CosineWeightDecayHook', end_weight_decay=0.4),
 ]
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100)

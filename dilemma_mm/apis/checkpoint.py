@@ -1,5 +1,5 @@
 """Checkpoint files: verified, resumable downloads into the torch hub cache,
-mirrors, safe loading and atomic, hash-named writing.
+mirrors, safe loading and hash-named files.
 
 A published checkpoint is named ``<name>_<YYYYMMDD>-<sha256[:8]>.pth``
 (OpenMMLab's convention, see ``tools/model_converters/publish_model.py``).
@@ -19,7 +19,6 @@ A URL mapped to a local path (or ``file://``) is used in place, not copied.
 """
 import contextlib
 import hashlib
-import io
 import os
 import os.path as osp
 import re
@@ -32,7 +31,7 @@ from urllib.parse import urlparse
 import torch
 from mmengine.logging import print_log
 
-from dilemma_mm.utils.fileio import write_bytes_atomic
+from dilemma_mm.models.utils.state_dict_mapping import strip_ddp_prefix
 
 URL_MAPPING_ENV = 'DILEMMA_MM_URL_MAPPING'
 MIRROR_ENV = 'DILEMMA_MM_MIRROR'
@@ -304,14 +303,4 @@ def extract_state_dict(checkpoint: Any) -> 'OrderedDict[str, torch.Tensor]':
             isinstance(v, torch.Tensor) for v in checkpoint.values()):
         raise ValueError('no state dict (a dict of tensors) in the '
                          'checkpoint')
-    return OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in checkpoint.items())
-
-
-def save_checkpoint_atomic(obj: Any, path: str) -> str:
-    """``torch.save`` to a temporary file beside ``path``, then rename, so
-    ``path`` is never seen half written. Returns ``path``."""
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return write_bytes_atomic(buffer.getvalue(), path)
+    return strip_ddp_prefix(checkpoint)

@@ -8,12 +8,12 @@ index files can be added, e.g. for a private model zoo or in tests, with
 variable (paths separated by ``os.pathsep``); config paths in an index are
 relative to its directory.
 
-Our index is also registered with mmpretrain's ``ModelHub``, so
-``mmpretrain.get_model`` and ``mmpretrain.list_models`` know our names once
-``dilemma_mm`` is imported. Where mmpretrain already uses a name (our
-copies of its baseline recipes, e.g. ``mocov3_vit-small-p16_16xb256-amp-
-coslr-300e_in1k``), the plain name stays mmpretrain's and ours is
-``dilemma_mm::<name>`` there; :func:`get_model` here prefers ours.
+Once ``dilemma_mm`` is imported, ``mmpretrain.get_model`` also builds our
+models by name; ``mmpretrain.list_models`` stays mmpretrain's own. Where
+mmpretrain already uses a name (our copies of its baseline recipes, e.g.
+``mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k``), the plain name stays
+mmpretrain's there and ours is ``dilemma_mm::<name>``; :func:`get_model`
+here prefers ours.
 
 Weights are fetched by :func:`dilemma_mm.apis.checkpoint.download_checkpoint`
 (torch hub cache, resumable, verified against the hash in the file name,
@@ -22,6 +22,7 @@ mirrors) and loaded with ``weights_only=True``.
 import copy
 import difflib
 import fnmatch
+import functools
 import os
 import os.path as osp
 import warnings
@@ -36,7 +37,7 @@ from mmengine.runner.checkpoint import load_state_dict
 
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils.config import drop_parent_scope_marks, load_config
-from .checkpoint import load_checkpoint_file
+from .checkpoint import extract_state_dict, load_checkpoint_file
 
 MODEL_INDEX_ENV = 'DILEMMA_MM_MODEL_INDEX'
 SCOPE_PREFIX = 'dilemma_mm::'
@@ -44,9 +45,6 @@ SCOPE_PREFIX = 'dilemma_mm::'
 # index path -> config prefix (None: the index's directory)
 _REGISTERED: 'OrderedDict[str, Optional[str]]' = OrderedDict()
 _PARSED: Dict[str, dict] = {}
-# ModelHub key -> our model name, for the names we put into mmpretrain's hub
-_HUB_KEYS: Dict[str, str] = {}
-_HUB_STATE = dict(loaded=False)  # mmpretrain's own index is in the hub
 
 
 def default_model_index() -> Optional[str]:
@@ -126,7 +124,6 @@ def register_model_index(path: Union[str, PathLike],
     except ValueError:
         del _REGISTERED[path]
         raise
-    _sync_model_hub()
     return names
 
 
@@ -135,7 +132,6 @@ def unregister_model_index(path: Union[str, PathLike]) -> None:
     path = osp.abspath(os.fspath(path))
     prefix = _REGISTERED.pop(path, None)
     _PARSED.pop(f'{path}::{prefix}', None)
-    _sync_model_hub()
 
 
 def list_models(pattern: Optional[str] = None,
@@ -262,11 +258,11 @@ def get_model(model: Union[str, PathLike, Config],
     if pretrained:
         checkpoint = load_checkpoint_file(
             os.fspath(pretrained), url_mapping=url_mapping)
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        state_dict = OrderedDict(
-            (k[len('module.'):] if k.startswith('module.') else k, v)
-            for k, v in state_dict.items())
-        load_state_dict(net, state_dict, strict=False, logger='current')
+        load_state_dict(
+            net,
+            extract_state_dict(checkpoint),
+            strict=False,
+            logger='current')
         dataset_meta = checkpoint.get('meta', {}).get('dataset_meta') or {}
     if device is not None:
         net.to(device)
@@ -294,58 +290,33 @@ def init_model(config: Union[str, PathLike, Config],
     return get_model(config, checkpoint or False, device, **kwargs)
 
 
-def _sync_model_hub() -> None:
-    """Make mmpretrain's ``ModelHub`` hold exactly our current models, if
-    it is bridged (see :func:`register_to_mmpretrain`) and loaded."""
-    from mmpretrain.apis.model import ModelHub
-    if not _HUB_STATE['loaded']:
-        return
-    hub, ours = ModelHub._models_dict, _models()
-    for key, name in list(_HUB_KEYS.items()):
-        if ours.get(name) is not hub.get(key):
-            hub.pop(key, None)
-            del _HUB_KEYS[key]
-    registered = set(_HUB_KEYS.values())
-    for name, metainfo in ours.items():
-        if name not in registered:
-            key = SCOPE_PREFIX + name if name in hub else name
-            hub[key], _HUB_KEYS[key] = metainfo, name
-
-
 def register_to_mmpretrain() -> None:
-    """Let mmpretrain's ``ModelHub`` (``mmpretrain.get_model``,
-    ``list_models``) find our models; idempotent, applied on import.
+    """Let ``mmpretrain.get_model`` (and the other APIs that look names up
+    with ``ModelHub.get``) build our models by name; idempotent, applied on
+    import.
 
-    mmpretrain loads its own index lazily; ours is added right after it. A
-    model of ours is built in its config's default scope (mmpretrain's
-    ``get_model`` builds in scope ``mmpretrain``, where our component names
-    would be unknown without a ``dilemma_mm.`` prefix).
+    Only names mmpretrain does not know reach us, so its own models and
+    ``mmpretrain.list_models()`` stay exactly as they are; a name both
+    indexes use stays mmpretrain's, and ours is ``dilemma_mm::<name>``. A
+    model of ours is built in its config's default scope.
     """
     from mmpretrain.apis.model import ModelHub
-    if getattr(ModelHub, '_dilemma_mm_bridged', False):
+    if getattr(ModelHub.get, '_dilemma_mm_patched', False):
         return
-    register_mmpretrain = ModelHub._register_mmpretrain_models
     get = ModelHub.get
 
-    def _register_models(cls) -> None:
-        register_mmpretrain()
-        _HUB_STATE['loaded'] = True  # ours may follow mmpretrain's now
-        try:
-            _sync_model_hub()
-        except Exception as e:  # never break mmpretrain's own models
-            warnings.warn(f'dilemma_mm models not in mmpretrain: {e!r}')
-
-    def _get(cls, model_name: str):
-        cls._register_mmpretrain_models()
+    @functools.wraps(get)
+    def _get(model_name: str):
+        ModelHub._register_mmpretrain_models()
         key = model_name.lower()
-        if key not in _HUB_KEYS:
+        if ModelHub.has(key) or not (key.startswith(SCOPE_PREFIX)
+                                     or key in _models()):
             return get(model_name)
-        metainfo = copy.deepcopy(cls._models_dict[key])
+        metainfo = get_model_info(model_name)
         cfg = load_config(metainfo.config)
         cfg.model['_scope_'] = cfg.get('default_scope') or 'dilemma_mm'
         metainfo.config = cfg
         return metainfo
 
-    ModelHub._register_mmpretrain_models = classmethod(_register_models)
-    ModelHub.get = classmethod(_get)
-    ModelHub._dilemma_mm_bridged = True
+    _get._dilemma_mm_patched = True
+    ModelHub.get = staticmethod(_get)

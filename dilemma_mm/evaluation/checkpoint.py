@@ -8,6 +8,8 @@ import torch.nn as nn
 from mmengine.model import is_model_wrapper
 from mmengine.runner import CheckpointLoader
 
+from dilemma_mm.models.utils.state_dict_mapping import strip_ddp_prefix
+
 
 class PartialCheckpointError(ValueError):
     """A checkpoint leaves backbone weights missing or unexpected."""
@@ -51,7 +53,8 @@ def load_backbone_checkpoint(backbone: nn.Module,
             ``allow_partial`` is False; the message names them.
     """
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint)
+    # as mmengine's ``Pretrained`` init reads it
+    state = strip_ddp_prefix(checkpoint.get('state_dict', checkpoint))
     if any(key.startswith(prefix) for key in state):
         state = {
             key[len(prefix):]: value

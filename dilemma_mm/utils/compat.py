@@ -1,35 +1,48 @@
 """Fixes for mmengine 0.10.7 and mmcv 2.2 on current PyTorch and NumPy.
 
-Each fix is small, named after the breakage it repairs (measured in
-``shared/DESIGN.md`` §4) and applied once by :func:`apply_compat_patches`,
-which importing ``dilemma_mm`` calls, so our tools and a downstream project's
-``custom_imports=dict(imports=['dilemma_mm'])`` both get them. The fixes
-change nothing on a setup where the original works (a GPU machine, NumPy 1).
+:func:`apply_compat_patches`, called when ``dilemma_mm`` is imported (by our
+tools or a downstream project's ``custom_imports``), applies each fix only
+where the breakage it repairs is present, probed when the fix is applied.
+Elsewhere a fix changes nothing. Set ``DILEMMA_MM_COMPAT_OFF`` to a comma
+separated list of fix names (or ``all``) to leave fixes out.
 
-1. ``torch.load`` defaults to ``weights_only=True`` since PyTorch 2.6 and
-   mmengine's own checkpoints (message hub, numpy scalars) are refused on
-   resume. We keep ``weights_only=True`` and allowlist exactly the classes
-   mmengine writes, so loading a checkpoint never executes code from it.
-2. A config that inherits ``mmpretrain::...`` carries ``_scope_`` into the
-   ``collate_fn`` dict, which mmengine passes on as a keyword argument.
-3. mmengine resolves ``pkg::`` configs through ``pkg_resources`` (gone in
-   setuptools 82: we pin ``setuptools<82``), only for packages in its
-   ``MODULE2PACKAGE`` table (we add ``dilemma_mm``), and looks an editable
-   (PEP 660) install up in ``site-packages``, where the package is absent.
-4. mmcv 2.2's ``adjust_hue`` does ``np.uint8(negative)``, which NumPy 2
-   rejects, so every ``ColorJitter`` with a hue range crashes.
-5. On a machine without a GPU, mmengine's ``pytorch`` launcher calls
-   ``torch.cuda.set_device`` and the runner gives DDP ``device_ids``; both
-   fail. We initialise gloo and wrap a CPU module without device ids.
-6. Checkpoints are written in place, so a run killed while saving leaves a
-   truncated file under the final name. We write to a temporary file and
-   rename it, which is atomic on POSIX file systems. The same holds for the
-   ``last_checkpoint`` pointer, which ``CheckpointHook`` writes with a
-   plain ``open(..., 'w')``: a kill there left an empty pointer.
+==================  =================================  ======================
+Fix                 Breakage repaired                  Applied when (probe)
+==================  =================================  ======================
+checkpoint_globals  torch >= 2.6 loads with            ``torch.load`` refuses
+                    ``weights_only=True`` and refuses  a ``HistoryBuffer``
+                    mmengine's resume checkpoints;     (torch >= 2.6)
+                    we allowlist exactly what they
+                    hold.
+collate_scope       mmengine 0.10.7 passes an          the ``collate_fn``
+                    inherited ``_scope_`` on to the    gets ``_scope_``
+                    ``collate_fn``.                    (mmengine 0.10.x)
+pkg_configs         ``dilemma_mm::`` configs of an     editable install, or
+                    editable (PEP 660) install are     no ``pkg_resources``
+                    sought in site-packages; without   (setuptools >= 82)
+                    ``pkg_resources`` the error is
+                    unclear (raised on use only).
+adjust_hue          mmcv 2.2's ``adjust_hue`` does     ``np.uint8(-1)``
+                    ``np.uint8(negative)``: every      raises (NumPy >= 2)
+                    ``ColorJitter`` with hue crashes.
+cpu_distributed     the ``pytorch`` launcher calls     NCCL or gloo with no
+                    ``torch.cuda.set_device``; DDP     CUDA/MLU/NPU/MUSA
+                    gets ``device_ids`` for a CPU      device; DDP of a CPU
+                    module. Both fail on CPU.          module (mmengine 0.10)
+atomic_checkpoints  checkpoints and the pointer        a checkpoint to a
+                    ``last_checkpoint`` are written    local path (all
+                    in place: a kill truncates them.   versions)
+==================  =================================  ======================
+
+Every probe is tested against the original's behaviour in
+``tests/test_compat.py``.
 """
 import collections
 import copy
 import functools
+import importlib.util
+import io
+import os
 import os.path as osp
 import pickle
 import warnings
@@ -37,7 +50,17 @@ import warnings
 import numpy as np
 import torch
 
+COMPAT_OFF_ENV = 'DILEMMA_MM_COMPAT_OFF'
 _APPLIED = False
+
+
+def fix_enabled(name: str) -> bool:
+    """Whether fix ``name`` is not turned off by ``DILEMMA_MM_COMPAT_OFF``."""
+    off = {n.strip() for n in os.environ.get(COMPAT_OFF_ENV, '').split(',')}
+    return not ({name, 'all'} & off)
+
+
+# --- checkpoint_globals -----------------------------------------------------
 
 
 def mmengine_checkpoint_globals() -> list:
@@ -79,19 +102,60 @@ def _history_buffer_getattr(obj, name: str):
         'only HistoryBuffer statistics methods are allowed')
 
 
-def _allow_mmengine_checkpoints() -> None:
+def torch_load_refuses_mmengine_checkpoints() -> bool:
+    """Whether plain ``torch.load`` rejects a pickled ``HistoryBuffer``."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    buffer = io.BytesIO()
+    torch.save({'buffer': HistoryBuffer([1.0], [1])}, buffer)
+    buffer.seek(0)
+    try:
+        torch.load(buffer)
+    except pickle.UnpicklingError:
+        return True
+    return False
+
+
+def _allow_mmengine_checkpoints() -> bool:
+    if not hasattr(torch.serialization, 'add_safe_globals'):
+        return False  # PyTorch < 2.4 loads any pickle by default
+    if not torch_load_refuses_mmengine_checkpoints():
+        return False
     torch.serialization.add_safe_globals(mmengine_checkpoint_globals() +
                                          [(_history_buffer_getattr,
                                            'builtins.getattr')])
+    return True
 
 
-def _fix_collate_fn_scope() -> None:
+# --- collate_scope ----------------------------------------------------------
+
+
+def collate_fn_gets_scope() -> bool:
+    """Whether mmengine's ``Runner.build_dataloader`` hands an inherited
+    ``_scope_`` on to the collate function (which then raises)."""
+    from mmengine.runner import Runner
+    loader = Runner.build_dataloader(
+        dict(
+            batch_size=1,
+            num_workers=0,
+            dataset=[0],
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate', _scope_='mmengine')))
+    try:
+        loader.collate_fn([0])
+    except TypeError as e:
+        return '_scope_' in str(e)
+    return False
+
+
+def _fix_collate_fn_scope() -> bool:
     from mmengine.registry import FUNCTIONS, DefaultScope
     from mmengine.runner import Runner
 
     original = Runner.build_dataloader
     if getattr(original, '_dilemma_mm_patched', False):
-        return
+        return True
+    if not collate_fn_gets_scope():
+        return False
 
     @functools.wraps(original)
     def build_dataloader(dataloader, *args, **kwargs):
@@ -116,48 +180,75 @@ def _fix_collate_fn_scope() -> None:
 
     build_dataloader._dilemma_mm_patched = True
     Runner.build_dataloader = staticmethod(build_dataloader)
+    return True
 
 
-def _fix_installed_path() -> None:
+# --- pkg_configs ------------------------------------------------------------
+
+
+def pkg_resources_missing() -> bool:
+    """Whether mmengine's ``get_installed_path`` lacks ``pkg_resources``."""
+    return importlib.util.find_spec('pkg_resources') is None
+
+
+def editable_install_dir(package: str = 'dilemma_mm') -> str:
+    """The source directory of ``package`` when it is installed editable
+    (its distribution's location does not hold it); '' otherwise."""
+    import importlib.metadata
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore', UserWarning)  # "deprecated"
-            import pkg_resources  # noqa: F401
-    except ImportError as e:
-        raise ImportError(
-            'mmengine 0.10 needs pkg_resources to resolve "package::" '
-            'configs; install setuptools<82 (pip install "setuptools<82")'
-        ) from e
-    import importlib.util
+        dist = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        return ''  # mmengine falls back to find_spec, which works
+    if osp.isdir(str(dist.locate_file(package))):
+        return ''
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        return ''
+    return osp.dirname(spec.origin)
 
-    import mmengine.utils
-    from mmengine.config import config as config_module
+
+def _fix_pkg_configs() -> bool:
     from mmengine.config.utils import MODULE2PACKAGE
-    from mmengine.utils import package_utils
 
     # mmengine only resolves ``pkg::`` for the packages it lists.
     MODULE2PACKAGE.setdefault('dilemma_mm', 'dilemma_mm')
 
+    import mmengine.utils
+    from mmengine.config import config as config_module
+    from mmengine.utils import package_utils
     original = package_utils.get_installed_path
     if getattr(original, '_dilemma_mm_patched', False):
-        return
+        return True
+    editable_dir = editable_install_dir()
+    if not editable_dir and not pkg_resources_missing():
+        return False
 
     @functools.wraps(original)
     def get_installed_path(package: str) -> str:
-        path = original(package)
-        if not osp.exists(path):
-            # Editable (PEP 660) installs keep the package in the source tree.
-            spec = importlib.util.find_spec(package)
-            if spec is not None and spec.origin is not None:
-                return osp.dirname(spec.origin)
-        return path
+        if package == 'dilemma_mm' and editable_dir:
+            return editable_dir
+        try:
+            return original(package)
+        except ModuleNotFoundError as e:
+            if e.name != 'pkg_resources':
+                raise
+            raise ModuleNotFoundError(
+                'mmengine 0.10 needs pkg_resources to resolve "package::" '
+                'configs; install setuptools<82 (pip install '
+                '"setuptools<82")',
+                name=e.name) from e
 
     get_installed_path._dilemma_mm_patched = True
     for module in (mmengine.utils, package_utils, config_module):
         module.get_installed_path = get_installed_path
+    return True
 
 
-def _numpy_rejects_negative_uint8() -> bool:
+# --- adjust_hue -------------------------------------------------------------
+
+
+def numpy_rejects_negative_uint8() -> bool:
+    """Whether ``np.uint8(-1)`` raises (NumPy 2) instead of wrapping."""
     try:
         np.uint8(-1)
     except OverflowError:
@@ -199,14 +290,27 @@ def adjust_hue(img: np.ndarray,
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(img.dtype)
 
 
-def _fix_adjust_hue() -> None:
-    if not _numpy_rejects_negative_uint8():
-        return
+def _fix_adjust_hue() -> bool:
+    if not numpy_rejects_negative_uint8():
+        return False
     import mmcv
     import mmcv.image
     import mmcv.image.photometric
     for module in (mmcv, mmcv.image, mmcv.image.photometric):
         module.adjust_hue = adjust_hue
+    return True
+
+
+# --- cpu_distributed --------------------------------------------------------
+
+
+def no_accelerator() -> bool:
+    """Whether mmengine's ``pytorch`` launcher would find no device to select:
+    no CUDA, MLU, NPU or MUSA device."""
+    from mmengine.device import (is_mlu_available, is_musa_available,
+                                 is_npu_available)
+    return not (torch.cuda.is_available() or is_mlu_available()
+                or is_npu_available() or is_musa_available())
 
 
 def _revert_sync_batchnorm_on_cpu(module: torch.nn.Module) -> torch.nn.Module:
@@ -221,23 +325,33 @@ def _revert_sync_batchnorm_on_cpu(module: torch.nn.Module) -> torch.nn.Module:
     return revert_sync_batchnorm(module)
 
 
-def _fix_cpu_distributed() -> None:
+def init_dist_without_accelerator(original):
+    """Wrap mmengine's ``_init_dist_pytorch``: with no device to select and
+    NCCL or gloo asked for, start gloo without ``set_device``; otherwise
+    (other accelerators, backends or ``init_backend``) call ``original``."""
+
+    @functools.wraps(original)
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if (init_backend != 'torch' or backend not in ('nccl', 'gloo')
+                or not no_accelerator()):
+            return original(backend, init_backend, **kwargs)
+        if backend == 'nccl':
+            warnings.warn('NCCL needs CUDA: using the gloo backend on CPU.')
+        torch.distributed.init_process_group(backend='gloo', **kwargs)
+
+    _init_dist_pytorch._dilemma_mm_patched = True
+    return _init_dist_pytorch
+
+
+def _fix_cpu_distributed() -> bool:
     from mmengine.dist import utils as dist_utils
     from mmengine.model.wrappers import distributed as ddp_module
 
     original_init_dist = dist_utils._init_dist_pytorch
     if getattr(original_init_dist, '_dilemma_mm_patched', False):
-        return
-
-    @functools.wraps(original_init_dist)
-    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
-        if torch.cuda.is_available() or init_backend != 'torch':
-            return original_init_dist(backend, init_backend, **kwargs)
-        # No GPU: NCCL cannot run and there is no device to select.
-        torch.distributed.init_process_group(backend='gloo', **kwargs)
-
-    _init_dist_pytorch._dilemma_mm_patched = True
-    dist_utils._init_dist_pytorch = _init_dist_pytorch
+        return True
+    dist_utils._init_dist_pytorch = init_dist_without_accelerator(
+        original_init_dist)
 
     ddp_class = ddp_module.MMDistributedDataParallel
     original_ddp_init = ddp_class.__init__
@@ -253,18 +367,15 @@ def _fix_cpu_distributed() -> None:
         original_ddp_init(self, module, detect_anomalous_params, **kwargs)
 
     ddp_class.__init__ = ddp_init
+    return True
 
 
-def _atomic_local_put(self, obj: bytes, filepath) -> None:
-    """``LocalBackend.put`` through a temporary file and a rename."""
-    from .fileio import write_bytes_atomic
-    write_bytes_atomic(obj, filepath)
+# --- atomic_checkpoints -----------------------------------------------------
 
 
 class _AtomicTextWriter:
     """What ``open(path, 'w')`` returns in mmengine's checkpoint hook:
-    collects the text and writes it with :func:`write_bytes_atomic` on
-    close."""
+    collects the text and writes it atomically on close."""
 
     def __init__(self, path) -> None:
         self.path, self.parts = path, []
@@ -288,23 +399,61 @@ def _open_pointer_atomically(file, mode='r', *args, **kwargs):
     return open(file, mode, *args, **kwargs)
 
 
-def _atomic_checkpoint_writes() -> None:
-    from mmengine.fileio.backends import LocalBackend
+def atomic_save_checkpoint(original):
+    """Wrap mmengine's ``save_checkpoint``: a checkpoint to a local path is
+    written with :func:`~dilemma_mm.utils.fileio.save_atomic`; others (URLs,
+    backend arguments) go to ``original``."""
+
+    @functools.wraps(original)
+    def save_checkpoint(checkpoint,
+                        filename,
+                        file_client_args=None,
+                        backend_args=None):
+        if (file_client_args is not None or backend_args is not None
+                or '://' in str(filename)):
+            return original(checkpoint, filename, file_client_args,
+                            backend_args)
+        from .fileio import save_atomic
+        save_atomic(checkpoint, filename)
+
+    save_checkpoint._dilemma_mm_patched = True
+    return save_checkpoint
+
+
+def _fix_atomic_checkpoints() -> bool:
     from mmengine.hooks import checkpoint_hook
-    LocalBackend.put = _atomic_local_put
+    from mmengine.runner import runner as runner_module
+
+    if getattr(runner_module.save_checkpoint, '_dilemma_mm_patched', False):
+        return True
+    runner_module.save_checkpoint = atomic_save_checkpoint(
+        runner_module.save_checkpoint)
     # The module's global ``open`` shadows the built-in for that module only.
     checkpoint_hook.open = _open_pointer_atomically
+    return True
 
 
-def apply_compat_patches() -> None:
-    """Apply every fix above; safe to call more than once."""
+FIXES = collections.OrderedDict(
+    checkpoint_globals=_allow_mmengine_checkpoints,
+    collate_scope=_fix_collate_fn_scope,
+    pkg_configs=_fix_pkg_configs,
+    adjust_hue=_fix_adjust_hue,
+    cpu_distributed=_fix_cpu_distributed,
+    atomic_checkpoints=_fix_atomic_checkpoints)
+APPLIED_FIXES: list = []
+
+
+def apply_compat_patches() -> list:
+    """Apply each fix of the table above where its breakage is present and
+    ``DILEMMA_MM_COMPAT_OFF`` does not name it; safe to call more than once.
+
+    Returns:
+        list[str]: The names of the fixes in effect.
+    """
     global _APPLIED
-    if _APPLIED:
-        return
-    _allow_mmengine_checkpoints()
-    _fix_collate_fn_scope()
-    _fix_installed_path()
-    _fix_adjust_hue()
-    _fix_cpu_distributed()
-    _atomic_checkpoint_writes()
-    _APPLIED = True
+    if not _APPLIED:
+        for name, fix in FIXES.items():
+            if fix_enabled(name) and fix():
+                APPLIED_FIXES.append(name)
+        _APPLIED = True
+    return list(APPLIED_FIXES)

@@ -1,7 +1,9 @@
 """File writing shared by checkpoint saving, publishing and converters."""
+import io
 import os
 import os.path as osp
 import tempfile
+from typing import Any
 
 
 def write_bytes_atomic(data: bytes, path: str) -> str:
@@ -27,3 +29,12 @@ def write_bytes_atomic(data: bytes, path: str) -> str:
             os.remove(tmp_path)
         raise
     return path
+
+
+def save_atomic(obj: Any, path: str) -> str:
+    """``torch.save`` ``obj`` with :func:`write_bytes_atomic`. Returns
+    ``path``."""
+    import torch
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return write_bytes_atomic(buffer.getvalue(), path)

@@ -27,7 +27,6 @@ import os
 import os.path as osp
 import re
 import sys
-import tempfile
 from typing import Dict, List, Optional
 
 import yaml
@@ -238,12 +237,10 @@ def dump_yaml(data: dict) -> str:
 
 
 def write_atomic(path: str, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(
-        prefix='.tmp-', suffix=osp.basename(path), dir=osp.dirname(path))
-    with os.fdopen(fd, 'w') as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    """Replace ``path`` with ``text`` through dilemma_mm's atomic writer
+    (imported here, so ``--check`` stays free of torch)."""
+    from dilemma_mm.utils.fileio import write_bytes_atomic
+    write_bytes_atomic(text.encode(), path)
 
 
 def _read(path: str) -> Optional[str]:

@@ -22,17 +22,16 @@ import argparse
 import sys
 
 import dilemma_mm  # noqa: F401  (allowlists mmengine's checkpoint classes)
-from dilemma_mm.apis.checkpoint import (extract_state_dict,
-                                        load_checkpoint_file,
-                                        save_checkpoint_atomic)
+from dilemma_mm.apis.checkpoint import extract_state_dict, load_checkpoint_file
 from dilemma_mm.models.utils import dilemma_mm_to_timm
+from dilemma_mm.utils.fileio import save_atomic
 
 
 def convert(src: str, dst: str, num_classes: int = 1000) -> dict:
     """Convert ``src`` to ``dst``; returns the written state dict."""
     state_dict = dilemma_mm_to_timm(
         extract_state_dict(load_checkpoint_file(src)), num_classes)
-    save_checkpoint_atomic(state_dict, dst)
+    save_atomic(state_dict, dst)
     print(f'wrote {dst}: {len(state_dict)} tensors in timm naming')
     return state_dict
 

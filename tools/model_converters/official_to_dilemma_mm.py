@@ -29,10 +29,9 @@ import os.path as osp
 import sys
 
 import dilemma_mm  # noqa: F401  (allowlists mmengine's checkpoint classes)
-from dilemma_mm.apis.checkpoint import (extract_state_dict,
-                                        load_checkpoint_file,
-                                        save_checkpoint_atomic)
+from dilemma_mm.apis.checkpoint import extract_state_dict, load_checkpoint_file
 from dilemma_mm.models.utils import official_to_dilemma_mm
+from dilemma_mm.utils.fileio import save_atomic
 
 
 def convert(src: str, dst: str, backbone_only: bool = False) -> dict:
@@ -49,7 +48,7 @@ def convert(src: str, dst: str, backbone_only: bool = False) -> dict:
         if isinstance(checkpoint.get('args'), argparse.Namespace):
             meta['official_args'] = dict(vars(checkpoint['args']))
     converted = dict(meta=meta, state_dict=state_dict)
-    save_checkpoint_atomic(converted, dst)
+    save_atomic(converted, dst)
     parts = sorted({k.split('.')[0] for k in state_dict})
     print(f'wrote {dst}: {len(state_dict)} tensors ({", ".join(parts)})')
     return converted

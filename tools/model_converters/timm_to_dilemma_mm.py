@@ -19,10 +19,9 @@ import os.path as osp
 import sys
 
 import dilemma_mm  # noqa: F401  (allowlists mmengine's checkpoint classes)
-from dilemma_mm.apis.checkpoint import (extract_state_dict,
-                                        load_checkpoint_file,
-                                        save_checkpoint_atomic)
+from dilemma_mm.apis.checkpoint import extract_state_dict, load_checkpoint_file
 from dilemma_mm.models.utils import timm_to_dilemma_mm
+from dilemma_mm.utils.fileio import save_atomic
 
 
 def convert(src: str, dst: str, backbone_only: bool = False) -> dict:
@@ -31,7 +30,7 @@ def convert(src: str, dst: str, backbone_only: bool = False) -> dict:
         extract_state_dict(load_checkpoint_file(src)), backbone_only)
     converted = dict(
         meta=dict(converted_from=osp.basename(src)), state_dict=state_dict)
-    save_checkpoint_atomic(converted, dst)
+    save_atomic(converted, dst)
     print(f'wrote {dst}: {len(state_dict)} tensors')
     return converted
 

@@ -15,44 +15,13 @@ from dilemma_mm.registry import HOOKS
 class KNNMonitorHook(Hook):
     """Evaluate weighted k-NN (DINO's: k=20, T=0.07) during pretraining.
 
-    Every ``interval`` epochs and after the last one, the backbone's
-    class-token features of ``train_dataloader`` form the memory bank and
-    those of ``val_dataloader`` are classified against it. The result goes
-    to the log (``knn_top1: ...``), to the vis backends as ``knn_top1`` and
-    ``knn_top5`` at step = epoch (as mmengine logs validation metrics) and
-    to the message hub as the scalars ``knn_top1`` / ``knn_top5``. The log
-    line also gives the misplacement detection of the last 50 training
-    iterations (``auc_dilemma``, ``ap_dilemma``, ``acc_dilemma``) where the
-    algorithm logs it, so representation and detection read together. Images
-    are normalised as the model's data preprocessor does (one plain view;
-    give both loaders an evaluation pipeline, e.g. resize and centre crop).
-
-    Distributed: every rank extracts the features of its share of each
-    dataset (mmengine's ``DefaultSampler``), they are collected on rank 0
-    with ``mmengine.dist.collect_results`` (each image once, in dataset
-    order), rank 0 computes the k-NN and broadcasts the accuracies, so all
-    ranks log the same numbers. ``collect_device='cpu'`` goes through a
-    temporary folder that every rank must see (one machine, or a shared
-    file system); use ``'gpu'`` otherwise.
-
-    Example (the shape data)::
-
-        eval_set = dict(
-            type='CustomDataset',
-            data_root='data/shapes/',
-            pipeline=[dict(type='LoadImageFromFile'),
-                      dict(type='PackInputs')])
-        custom_hooks = [
-            dict(
-                type='KNNMonitorHook',
-                interval=5,
-                train_dataloader=dict(
-                    batch_size=128, num_workers=2,
-                    dataset=dict(**eval_set, data_prefix='train')),
-                val_dataloader=dict(
-                    batch_size=128, num_workers=2,
-                    dataset=dict(**eval_set, data_prefix='val')))
-        ]
+    Every ``interval`` epochs and after the last one, the class-token
+    features of ``train_dataloader`` (the memory bank) classify those of
+    ``val_dataloader`` (give both an evaluation pipeline). ``knn_top1`` and
+    ``knn_top5`` go to the log, the vis backends (step = epoch) and the
+    message hub; the log line adds the misplacement detection of the last
+    50 iterations where the algorithm logs it. Under DDP each rank extracts
+    its share, rank 0 computes and broadcasts the accuracies.
 
     Args:
         train_dataloader (dict): Dataloader config of the memory bank.

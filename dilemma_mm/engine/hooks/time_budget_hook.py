@@ -18,30 +18,15 @@ TIME_SPENT_KEY = 'time_spent_s'
 class TimeBudgetHook(Hook):
     """Stop training once ``budget_s`` seconds of training are spent.
 
-    What counts: wall-clock seconds from ``before_train`` (after the model,
-    the optimizer and a resumed checkpoint are loaded) to the end of each
-    training iteration, all included: data loading, forward and backward,
-    logging, validation and checkpoint saving in between. Process start-up
-    and building the runner do not count. Evaluation hooks such as
-    :class:`KNNMonitorHook` spend the budget too: give the runs of a
-    comparison the same ones. A resumed run adds the seconds stored in its
-    checkpoint (message-hub info ``time_spent_s``, written every iteration,
-    so every checkpoint carries it): a budget is spent once across
-    interruptions.
-
-    After each iteration the budget is checked; once spent the hook saves
-    ``budget_iter_<n>.pth`` in the work directory (model, optimizer,
-    schedulers, message hub), points ``last_checkpoint`` at it, so
-    ``tools/train.py CONFIG --resume`` continues from it (given a larger
-    budget), and stops the loop. :class:`IterBasedTrainLoop` stops at once;
-    an epoch-based loop stops mid-epoch only as
+    The clock runs from ``before_train`` to the end of each iteration, all
+    included (data, steps, logging, evaluation hooks, saving); a resumed
+    run adds the ``time_spent_s`` its checkpoint carries. At the first
+    iteration over budget the hook saves ``budget_iter_<n>.pth``, points
+    ``last_checkpoint`` at it (``--resume`` continues from it) and stops
+    the loop: at once in an iteration-based loop, mid-epoch only in
     :class:`~dilemma_mm.engine.runners.BudgetEpochBasedTrainLoop`, which
-    also offers the budget as ``train_cfg=dict(time_budget_s=...)`` and
-    adds this hook itself (mmengine's ``EpochBasedTrainLoop`` reads
-    ``stop_training`` between epochs only: it would finish the epoch). The
-    checkpoint is saved once, at the first iteration over budget. With
-    several processes rank 0's clock decides,
-    broadcast every iteration, so all ranks stop at the same iteration.
+    also adds this hook for ``train_cfg=dict(time_budget_s=...)``. Rank 0's
+    clock decides for every rank.
 
     Args:
         budget_s (float, optional): The budget in seconds. Defaults to the

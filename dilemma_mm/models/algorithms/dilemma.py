@@ -12,6 +12,9 @@ from .misplacement_branch import MisplacementBranchMixin
 class DILEMMA(MisplacementBranchMixin, BaseSelfSupervisor):
     """The misplacement loss alone, with no SSL partner (for ablations).
 
+    Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
+    with Transformers <https://arxiv.org/abs/2204.04788>`_.
+
     Every view is encoded sparsely at its (misplaced) positions, views of
     one size in one backbone pass, and the misplacement head's loss is
     averaged over the views.

@@ -12,6 +12,9 @@ from .misplacement_branch import MisplacementBranchMixin
 class DilemmaDINO(MisplacementBranchMixin, DINO):
     """DINO with DILEMMA.
 
+    Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
+    with Transformers <https://arxiv.org/abs/2204.04788>`_.
+
     The student encodes every crop, global and local, sparsely and
     corrupted, each on its own patch grid (``TokenDropTransform`` after
     ``DINOMultiCrop``), and feeds its patch tokens to the misplacement head;

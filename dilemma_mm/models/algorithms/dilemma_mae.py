@@ -12,6 +12,9 @@ from .misplacement_branch import MisplacementBranchMixin
 class DilemmaMAE(MisplacementBranchMixin, MAE):
     """MAE with DILEMMA; with ``misplace_prob=0`` in the pipeline, MAE.
 
+    Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
+    with Transformers <https://arxiv.org/abs/2204.04788>`_.
+
     The visible tokens are the kept ones of ``TokenDropTransform`` (its
     ``drop_ratio`` is MAE's mask ratio), a fraction of them misplaced. The
     encoder (:class:`DilemmaMAEViT`) sees them at their given positions; its

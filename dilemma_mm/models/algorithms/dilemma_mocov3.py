@@ -14,6 +14,9 @@ from .misplacement_branch import MisplacementBranchMixin
 class DilemmaMoCoV3(MisplacementBranchMixin, MoCoV3):
     """MoCo v3 with DILEMMA.
 
+    Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
+    with Transformers <https://arxiv.org/abs/2204.04788>`_.
+
     The online encoder (backbone + neck) sees the sparse, corrupted views and
     also feeds their patch tokens to the misplacement head; the momentum
     encoder sees the clean, dense views. Views of one size share one

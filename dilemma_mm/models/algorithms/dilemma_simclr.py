@@ -14,6 +14,9 @@ from .misplacement_branch import MisplacementBranchMixin
 class DilemmaSimCLR(MisplacementBranchMixin, SimCLR):
     """SimCLR with DILEMMA.
 
+    Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
+    with Transformers <https://arxiv.org/abs/2204.04788>`_.
+
     SimCLR has no teacher: both views are encoded sparsely and corrupted, in
     one backbone pass, and the patch tokens of both feed the misplacement
     head. Without ``keep``/``pos`` in the data samples, or with nothing

@@ -28,6 +28,9 @@ class TokenLayout(NamedTuple):
 class MisplacementBranchMixin:
     """The DILEMMA branch shared by every algorithm wrapper.
 
+    Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
+    with Transformers <https://arxiv.org/abs/2204.04788>`_.
+
     Mix it in before a :class:`BaseSelfSupervisor` whose ``backbone`` is a
     :class:`DilemmaViT` (``class DilemmaX(MisplacementBranchMixin, X)``):
     the wrapper takes X's arguments plus ``misplacement_head`` and builds

@@ -179,7 +179,7 @@ def official_to_dilemma_mm(state_dict: StateDict,
     Returns:
         dict: Our parameter names, e.g. for a ``DilemmaMoCoV3`` model.
     """
-    state_dict = _strip_module(state_dict)
+    state_dict = strip_ddp_prefix(state_dict)
     if not any(k.startswith('base_encoder.') for k in state_dict):
         return _convert_encoder(state_dict, 'backbone.', '', backbone_only)
 
@@ -207,7 +207,10 @@ def official_to_dilemma_mm(state_dict: StateDict,
     return out
 
 
-def _strip_module(state_dict: StateDict) -> StateDict:
+def strip_ddp_prefix(state_dict: StateDict) -> StateDict:
+    """``state_dict`` without DDP's ``module.`` key prefix (what mmengine's
+    ``load_checkpoint`` removes with its default ``revise_keys``); the one
+    place checkpoints of wrapped models are unwrapped."""
     return OrderedDict(
         (k[len('module.'):] if k.startswith('module.') else k, v)
         for k, v in state_dict.items())
@@ -225,7 +228,7 @@ def timm_to_dilemma_mm(state_dict: StateDict,
     Returns:
         dict: ``backbone.*`` (and ``head.layers.head.*``).
     """
-    state_dict = _strip_module(state_dict)
+    state_dict = strip_ddp_prefix(state_dict)
     head = _split(state_dict, 'head.')
     vit = OrderedDict(
         (k, v) for k, v in state_dict.items() if not k.startswith('head.'))
@@ -254,7 +257,7 @@ def dilemma_mm_to_timm(state_dict: StateDict,
     Returns:
         dict: timm names.
     """
-    state_dict = _strip_module(state_dict)
+    state_dict = strip_ddp_prefix(state_dict)
     backbone = _split(state_dict, 'backbone.')
     head = OrderedDict()
     if backbone:
