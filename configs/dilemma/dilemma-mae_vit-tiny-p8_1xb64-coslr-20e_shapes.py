@@ -9,7 +9,7 @@ misplace_prob = 0.2
 patch_size = 8
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe'),  # skips unreadable files
     {{_base_.crop}},
     {{_base_.flip}},
     dict(

@@ -8,6 +8,7 @@
 # Drop 0.5 rather than the paper's 0.75: with 16 tokens, 0.75 would leave
 # the online encoder 4, a quarter of a 32 px image.
 _base_ = [
+    '../_base_/models/mocov3_vit-tiny-p8-convstem.py',
     '../_base_/datasets/shapes32_bs128_mocov3.py',
     '../_base_/default_runtime.py',
 ]
@@ -15,8 +16,6 @@ _base_ = [
 drop_ratio = 0.5
 misplace_prob = 0.2
 patch_size = 8
-temperature = 0.2
-embed_dims = 192
 
 view_pipeline = {{_base_.view_pipeline}}
 train_pipeline = [
@@ -34,50 +33,11 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 model = dict(
     type='DilemmaMoCoV3',
-    base_momentum=0.01,  # momentum 0.99 -> 1
-    backbone=dict(
-        type='DilemmaViT',
-        arch=dict(
-            embed_dims=embed_dims,
-            num_layers=4,
-            num_heads=3,
-            feedforward_channels=4 * embed_dims),
-        img_size=32,
-        patch_size=patch_size,
-        pos_embed_type='sincos',
-        conv_stem_channels=[24, 48, 96]),
-    neck=dict(
-        type='NonLinearNeck',
-        in_channels=embed_dims,
-        hid_channels=512,
-        out_channels=128,
-        num_layers=3,
-        with_bias=False,
-        with_last_bn=True,
-        with_last_bn_affine=False,
-        with_last_bias=False,
-        with_avg_pool=False),
-    head=dict(
-        type='MoCoV3Head',
-        predictor=dict(
-            type='NonLinearNeck',
-            in_channels=128,
-            hid_channels=512,
-            out_channels=128,
-            num_layers=2,
-            with_bias=False,
-            with_last_bn=True,
-            with_last_bn_affine=False,
-            with_last_bias=False,
-            with_avg_pool=False),
-        loss=dict(type='CrossEntropyLoss', loss_weight=2 * temperature),
-        temperature=temperature),
     misplacement_head=dict(type='MisplacementHead', loss_weight=1.0))
 
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.1))
-find_unused_parameters = True
 
 max_epochs = 8
 param_scheduler = [

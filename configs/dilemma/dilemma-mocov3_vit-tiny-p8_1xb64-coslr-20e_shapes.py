@@ -10,7 +10,7 @@ patch_size = 8
 
 view_pipeline = {{_base_.view_pipeline}}
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe'),  # skips unreadable files
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
     # after MultiView: every view gets its own keep/pos on its own grid
     dict(

@@ -9,7 +9,7 @@ misplace_prob = 0.2
 patch_size = 8
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe'),  # skips unreadable files
     dict(type='MultiView', num_views=2, transforms=[{{_base_.view_pipeline}}]),
     dict(
         type='TokenDropTransform',

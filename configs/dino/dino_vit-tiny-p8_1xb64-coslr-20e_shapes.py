@@ -14,7 +14,7 @@ multi_crop = dict(
     global_crop_scale=(0.4, 1.0),
     local_crop_scale=(0.05, 0.4))
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe'),  # skips unreadable files
     multi_crop,
     dict(type='PackInputs'),
 ]

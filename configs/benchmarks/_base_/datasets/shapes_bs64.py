@@ -9,7 +9,7 @@ data_preprocessor = dict(
     to_rgb=True)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe'),  # skips unreadable files
     dict(
         type='RandomResizedCrop',
         scale=64,
@@ -20,7 +20,7 @@ train_pipeline = [
 ]
 # The images are 64 px already: no resize or crop that could cut a shape.
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileSafe', on_error='raise'),
     dict(type='PackInputs'),
 ]
 
@@ -28,6 +28,7 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=2,
     persistent_workers=True,
+    drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(
