@@ -85,8 +85,8 @@ def test_main_job_on_a_foreign_folder(tmp_path):
     summary = demo.main([
         '--data', data, '--work-dir',
         str(tmp_path / 'work'), '--epochs', '2', '--probe-epochs', '1',
-        '--cfg-options', 'model.backbone.arch.num_layers=1',
-        'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
+        '--cfg-options', 'train_dataloader.batch_size=8',
+        'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False'
     ])
     assert summary['num_classes'] == 2

@@ -249,6 +249,8 @@ def main(argv=None) -> dict:
         f'{split}_dataloader.dataset.data_root={data}'
         for split in ('train', 'val', 'test')
     ] + list(args.cfg_options)
+    if len(classes) < 5:  # no top-5 accuracy below five classes
+        probe_options += ['val_evaluator.topk=[1]', 'test_evaluator.topk=[1]']
     if args.probe_epochs:
         probe_options += [
             f'train_cfg.max_epochs={args.probe_epochs}',

@@ -14,7 +14,7 @@ crop = dict(
     interpolation='bicubic')
 flip = dict(type='RandomFlip', prob=0.5)
 train_pipeline = [
-    dict(type='LoadImageFromFileSafe'),  # skips unreadable files crop, flip,
+    dict(type='LoadImageFromFileSafe'), crop, flip,
     dict(type='PackInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

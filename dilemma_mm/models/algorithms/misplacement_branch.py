@@ -5,6 +5,8 @@ import torch
 import torch.nn as nn
 from mmpretrain.structures import DataSample
 
+from dilemma_mm.evaluation.detection_metrics import (average_precision,
+                                                     binary_auc)
 from dilemma_mm.registry import MODELS
 from .view_groups import group_by_size, split_views
 
@@ -260,7 +262,8 @@ class MisplacementBranchMixin:
     def misplacement_loss(
             self,
             corrupted: Sequence[CorruptedView]) -> Dict[str, torch.Tensor]:
-        """``loss_dilemma`` and ``acc_dilemma`` averaged over the views.
+        """``loss_dilemma`` and ``acc_dilemma`` averaged over the views;
+        ``auc_dilemma`` and ``ap_dilemma`` over all their tokens at once.
 
         An entry holding ``n`` concatenated views (see
         :meth:`forward_corrupted`) counts ``n`` times: entries are weighted
@@ -269,9 +272,24 @@ class MisplacementBranchMixin:
         per_entry = [self.misplacement_head.loss(*view) for view in corrupted]
         num_samples = [view[0].shape[0] for view in corrupted]
         total = sum(num_samples)
-        return {
+        results = {
             key:
             sum(n * losses[key]
                 for n, losses in zip(num_samples, per_entry)) / total
             for key in per_entry[0]
         }
+        if len(corrupted) > 1 and {'auc_dilemma', 'ap_dilemma'} & set(results):
+            # Rankings do not average: score every token of the batch
+            # together, so the figures do not depend on how views were
+            # grouped into backbone passes.
+            with torch.no_grad():
+                logits = torch.cat([
+                    self.misplacement_head(tokens).flatten()
+                    for tokens, _, _ in corrupted
+                ])
+                target = torch.cat([(pos != keep).flatten()
+                                    for _, keep, pos in corrupted])
+            results.update(
+                auc_dilemma=binary_auc(logits, target),
+                ap_dilemma=average_precision(logits, target))
+        return results
