@@ -158,17 +158,14 @@ def detection_per_epoch(pretrain_dir: str) -> Dict[int, Dict[str, float]]:
     logs = sorted(glob.glob(osp.join(pretrain_dir, '*/vis_data/scalars.json')))
     if not logs:
         return {}
-    iters_per_epoch = None
     sums = defaultdict(lambda: defaultdict(list))
     with open(logs[-1]) as f:
         records = [json.loads(line) for line in f if line.strip()]
     for record in records:
         if 'auc_dilemma' not in record:
             continue
-        epoch = record.get('epoch')
-        if epoch is None:  # by-iteration logs: group by the iteration
-            iters_per_epoch = iters_per_epoch or 1
-            epoch = record['iter']
+        # by-iteration training logs no epoch: group by iteration then
+        epoch = record.get('epoch', record.get('iter'))
         for key in DETECTION_KEYS:
             sums[epoch][key].append(record[key])
     return {
@@ -180,8 +177,8 @@ def detection_per_epoch(pretrain_dir: str) -> Dict[int, Dict[str, float]]:
     }
 
 
-def evaluate(name: str, checkpoint: str, args, data: str, options: list,
-             probe_options: list, work_dir: str) -> Dict[str, float]:
+def evaluate(name: str, checkpoint: str, options: list, probe_options: list,
+             work_dir: str) -> Dict[str, float]:
     """k-NN and linear-probe top-1 of the backbone in ``checkpoint``."""
     knn_json = osp.join(work_dir, f'knn_{name}.json')
     run([
@@ -217,10 +214,8 @@ def main(argv=None) -> dict:
     data = osp.join(REPO, osp.expanduser(args.data))
     classes = prepare_data(data, args.seed, work_dir)
 
-    data_options = [
-        f'{split}_dataloader.dataset.data_root={data}' for split in ('train', )
-    ]
-    options = data_options + list(args.cfg_options)
+    options = [f'train_dataloader.dataset.data_root={data}'] + list(
+        args.cfg_options)
     pretrain_dir = osp.join(work_dir, 'pretrain')
     pretrain_options = options + [f'randomness.seed={args.seed}']
     if args.epochs:
@@ -259,8 +254,7 @@ def main(argv=None) -> dict:
             f'param_scheduler.0.end={args.probe_epochs}'
         ]
     results = {
-        name: evaluate(name, ckpt, args, data, options, probe_options,
-                       work_dir)
+        name: evaluate(name, ckpt, options, probe_options, work_dir)
         for name, ckpt in (('pretrained', checkpoint), ('random_init',
                                                         random_init))
     }
