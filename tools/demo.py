@@ -25,6 +25,7 @@ Example::
 """
 import argparse
 import glob
+import inspect
 import json
 import os
 import os.path as osp
@@ -35,13 +36,17 @@ import time
 from collections import defaultdict
 from typing import Dict, List
 
+from mmpretrain.datasets import CustomDataset
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN_CONFIG = ('configs/dilemma/'
                    'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_'
                    'shapes.py')
 PROBE_CONFIG = ('configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-'
                 'pre_1xb128-linear-coslr-5e_shapes.py')
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.tif', '.tiff')
+# What CustomDataset reads, so that the folder check agrees with training.
+IMAGE_SUFFIXES = tuple(
+    inspect.signature(CustomDataset).parameters['extensions'].default)
 DETECTION_KEYS = ('auc_dilemma', 'ap_dilemma', 'acc_dilemma')
 
 
