@@ -1,0 +1,199 @@
+"""What a backbone's features encode on the built-in shape data: the k-NN
+top-1 of the class next to that of every nuisance the generator drew.
+
+The shape data is generated from a seed (``make_shapes.py``), so each
+image's nuisances (colours, textures, size, rotation, centre, light, noise)
+can be drawn again from its file name. The class-token features of the
+training images then classify the validation images by each property, with
+the weighted k-NN of ``knn_eval.py`` (k=20, T=0.07). A nuisance read back
+far above its majority rate is one the features keep; when the colours
+are read back at ~100 % and the class at 33 %, instance discrimination
+has found the colour shortcut, not the shapes.
+
+Example::
+
+    python tools/analysis_tools/shapes_shortcut_knn.py \\
+        configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py \\
+        work_dirs/mocov3/epoch_6.pth --data data/shapes --out shortcut.json
+"""
+import argparse
+import json
+import os
+import os.path as osp
+from typing import Dict, List
+
+import numpy as np
+import torch
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from PIL import Image
+
+import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.datasets.shapes import (PALETTE, TEXTURES, render_shape,
+                                        sample_rng)
+from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
+from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
+                                       extract_features, knn_evaluate)
+from dilemma_mm.registry import MODELS
+from dilemma_mm.utils import load_config
+
+# Continuous nuisances are split at their median over the training images
+# (two classes, majority rate about 50 %).
+CONTINUOUS = ('radius', 'angle', 'center_x', 'light_falloff', 'noise_std')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='pretraining or classifier config')
+    parser.add_argument('checkpoint', help='algorithm or backbone checkpoint')
+    parser.add_argument(
+        '--data', default='data/shapes', help='a folder of make_shapes.py')
+    parser.add_argument('--prefix', default='backbone.')
+    parser.add_argument('--batch-size', type=int, default=256)
+    parser.add_argument('--out', help='also write the results to this JSON')
+    return parser.parse_args(argv)
+
+
+def read_params(data: str) -> dict:
+    """The generator parameters of a shape folder (its ``meta.json``)."""
+    meta_file = osp.join(data, 'meta.json')
+    if not osp.isfile(meta_file):
+        raise SystemExit(f'{data} has no meta.json: this tool needs a '
+                         'folder written by make_shapes.py')
+    with open(meta_file) as f:
+        return json.load(f)['params']
+
+
+def nearest_palette(colour) -> int:
+    """Index of the palette colour that ``colour`` was jittered from."""
+    return int(((PALETTE - np.asarray(colour))**2).sum(1).argmin())
+
+
+def image_nuisances(path: str, split: str, params: dict,
+                    check: bool) -> Dict[str, float]:
+    """Draw the nuisances of one image again from its name; with ``check``
+    also its pixels, which must equal the file's."""
+    shape = osp.basename(osp.dirname(path))
+    index = int(osp.splitext(osp.basename(path))[0])
+    image, drawn = render_shape(
+        sample_rng(params['seed'], split, shape, index),
+        shape,
+        params['size'],
+        return_params=True,
+        max_rotation=params['max_rotation'])
+    if check and not np.array_equal(image, np.asarray(Image.open(path))):
+        raise SystemExit(f'{path} is not the image its name draws: the '
+                         'folder was changed or written by another '
+                         'generator version')
+    return dict(
+        fg_colour=nearest_palette(drawn['fg_colour']),
+        bg_colour=nearest_palette(drawn['bg_colour']),
+        fg_texture=TEXTURES.index(drawn['fg_texture']),
+        bg_texture=TEXTURES.index(drawn['bg_texture']),
+        center_x=drawn['center'][0],
+        **{k: drawn[k]
+           for k in CONTINUOUS if k != 'center_x'})
+
+
+def nuisance_labels(paths: List[str], split: str,
+                    params: dict) -> Dict[str, np.ndarray]:
+    """Per-image nuisance values of ``paths``, one array per nuisance
+    (the first images are checked against their files)."""
+    rows = [
+        image_nuisances(p, split, params, check=i < 8)
+        for i, p in enumerate(paths)
+    ]
+    return {k: np.array([r[k] for r in rows]) for k in rows[0]}
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    params = read_params(args.data)
+    cfg = load_config(args.config)
+    init_default_scope(cfg.get('default_scope', 'dilemma_mm'))
+    logger = MMLogger.get_instance('shapes_shortcut_knn', log_level='INFO')
+    backbone_cfg = dict(
+        cfg.model.backbone, init_cfg=None, out_type='cls_token')
+    backbone_cfg.pop('frozen_stages', None)
+    backbone = MODELS.build(backbone_cfg)
+    load_backbone_checkpoint(backbone, args.checkpoint, args.prefix, logger)
+    preprocessor = build_cls_preprocessor(
+        cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor'))
+
+    img_size = cfg.model.backbone.get('img_size', params['size'])
+    pipeline = [
+        dict(type='LoadImageFromFileSafe', on_error='raise'),
+        dict(
+            type='ResizeEdge',
+            scale=img_size,
+            edge='short',
+            backend='pillow',
+            interpolation='bicubic'),
+        dict(type='CenterCrop', crop_size=img_size),
+        dict(type='PackInputs'),
+    ]
+    feats, labels, nuisances = {}, {}, {}
+    for split in ('train', 'val'):
+        loader = Runner.build_dataloader(
+            dict(
+                batch_size=args.batch_size,
+                num_workers=0,
+                sampler=dict(type='DefaultSampler', shuffle=False),
+                collate_fn=dict(type='default_collate'),
+                dataset=dict(
+                    type='CustomDataset',
+                    data_root=args.data,
+                    data_prefix=split,
+                    pipeline=pipeline)))
+        feats[split], labels[split] = extract_features(backbone, loader,
+                                                       preprocessor)
+        paths = [
+            loader.dataset.get_data_info(i)['img_path']
+            for i in range(len(loader.dataset))
+        ]
+        nuisances[split] = nuisance_labels(paths, split, params)
+
+    def knn_top1(train_y, val_y) -> float:
+        return knn_evaluate(
+            feats['train'],
+            torch.as_tensor(train_y),
+            feats['val'],
+            torch.as_tensor(val_y),
+            topk=(1, ))['top1']
+
+    def majority(train_y, val_y) -> float:
+        values, counts = np.unique(train_y, return_counts=True)
+        return 100. * float(np.mean(val_y == values[counts.argmax()]))
+
+    results = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        property={
+            'class':
+            dict(
+                knn_top1=knn_top1(labels['train'], labels['val']),
+                majority=majority(labels['train'].numpy(),
+                                  labels['val'].numpy()))
+        })
+    for name, train_values in nuisances['train'].items():
+        val_values = nuisances['val'][name]
+        if name in CONTINUOUS:  # above or below the training median
+            median = np.median(train_values)
+            train_values = (train_values > median).astype(np.int64)
+            val_values = (val_values > median).astype(np.int64)
+        results['property'][name] = dict(
+            knn_top1=knn_top1(train_values, val_values),
+            majority=majority(train_values, val_values))
+    print(f'{"property":<14} {"k-NN top-1":>10} {"majority":>9}')
+    for name, row in results['property'].items():
+        print(f'{name:<14} {row["knn_top1"]:>10.1f} {row["majority"]:>9.1f}')
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=2)
+    return results
+
+
+if __name__ == '__main__':
+    main()
