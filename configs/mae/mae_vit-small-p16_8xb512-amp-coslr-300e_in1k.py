@@ -3,37 +3,15 @@
 # ViT-B) with the ViT-S/16 encoder (384 wide, 12 layers, 6 heads) the other
 # DILEMMA comparisons use; the decoder stays MAE's (8 blocks, 512 wide).
 _base_ = [
+    '../_base_/models/mae_vit-p16.py',
     '../_base_/datasets/imagenet_bs512_mae.py',
     '../_base_/schedules/adamw_bs4096_coslr-300e_mae.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='MAE',
-    backbone=dict(
-        type='MAEViT',
-        arch='deit-small',  # ViT-S: 384 wide, 12 layers
-        patch_size=16,
-        mask_ratio=0.75),
-    neck=dict(
-        type='MAEPretrainDecoder',
-        patch_size=16,
-        in_chans=3,
-        embed_dim=384,
-        decoder_embed_dim=512,
-        decoder_depth=8,
-        decoder_num_heads=16,
-        mlp_ratio=4.,
-    ),
-    head=dict(
-        type='MAEPretrainHead',
-        norm_pix=True,
-        patch_size=16,
-        loss=dict(type='PixelReconstructionLoss', criterion='L2')),
-    init_cfg=[
-        dict(type='Xavier', layer='Linear', distribution='uniform'),
-        dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)
-    ])
+    backbone=dict(arch='deit-small'),  # ViT-S: 384 wide, 12 layers
+    neck=dict(embed_dim=384))
 
 # mmpretrain's MAE runtime: log every 100 iterations, a seed per rank, and
 # resume from the work directory's last checkpoint

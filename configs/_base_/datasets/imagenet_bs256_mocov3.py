@@ -9,12 +9,12 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
 
-view_pipeline1 = [
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        crop_ratio_range=(0.08, 1.),
-        backend='pillow'),
+crop = dict(
+    type='RandomResizedCrop',
+    scale=224,
+    crop_ratio_range=(0.08, 1.),
+    backend='pillow')
+color = [
     dict(
         type='RandomApply',
         transforms=[
@@ -31,43 +31,20 @@ view_pipeline1 = [
         prob=0.2,
         keep_channels=True,
         channel_weights=(0.114, 0.587, 0.2989)),
-    dict(
-        type='GaussianBlur',
-        magnitude_range=(0.1, 2.0),
-        magnitude_std='inf',
-        prob=1.),
-    dict(type='Solarize', thr=128, prob=0.),
-    dict(type='RandomFlip', prob=0.5),
+]
+blur = dict(
+    type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf')
+solarize = dict(type='Solarize', thr=128)
+flip = dict(type='RandomFlip', prob=0.5)
+view_pipeline1 = [
+    crop, *color,
+    dict(blur, prob=1.),
+    dict(solarize, prob=0.), flip
 ]
 view_pipeline2 = [
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        crop_ratio_range=(0.08, 1.),
-        backend='pillow'),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.2,
-                hue=0.1)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
-    dict(
-        type='GaussianBlur',
-        magnitude_range=(0.1, 2.0),
-        magnitude_std='inf',
-        prob=0.1),
-    dict(type='Solarize', thr=128, prob=0.2),
-    dict(type='RandomFlip', prob=0.5),
+    crop, *color,
+    dict(blur, prob=0.1),
+    dict(solarize, prob=0.2), flip
 ]
 train_pipeline = [
     dict(type='LoadImageFromFileSafe'),  # skips bad files
