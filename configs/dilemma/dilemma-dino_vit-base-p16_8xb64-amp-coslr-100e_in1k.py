@@ -1,8 +1,6 @@
-# DILEMMA + DINO, ViT-B/16 on ImageNet-1K: the recipe of
-# dilemma-dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py on the ViT-B/16
-# baseline ../dino/dino_vit-base-p16_8xb64-amp-coslr-100e_in1k.py: the
-# student encodes every crop sparsely (drop 0.75) with each kept token
-# misplaced with probability 0.2; the teacher sees the clean global crops.
+# DILEMMA + DINO, ViT-B/16 on ImageNet-1K: the ViT-S/16 recipe of
+# dilemma-dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py with ViT-B/16, as
+# the baseline ../dino/dino_vit-base-p16_8xb64-amp-coslr-100e_in1k.py.
 _base_ = '../dino/dino_vit-base-p16_8xb64-amp-coslr-100e_in1k.py'
 
 drop_ratio = 0.75

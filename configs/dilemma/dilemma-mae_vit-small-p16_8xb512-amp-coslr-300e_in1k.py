@@ -1,8 +1,6 @@
-# DILEMMA + MAE, ViT-S/16 on ImageNet-1K: the recipe of
-# dilemma-mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py on the ViT-S/16
-# baseline ../mae/mae_vit-small-p16_8xb512-amp-coslr-300e_in1k.py:
-# TokenDropTransform draws MAE's mask (49 of 196 tokens kept) and misplaces
-# each kept token with probability 0.2; a linear head detects them.
+# DILEMMA + MAE, ViT-S/16 on ImageNet-1K: the ViT-B/16 recipe of
+# dilemma-mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py with ViT-S/16, as
+# the baseline ../mae/mae_vit-small-p16_8xb512-amp-coslr-300e_in1k.py.
 _base_ = '../mae/mae_vit-small-p16_8xb512-amp-coslr-300e_in1k.py'
 
 mask_ratio = 0.75
