@@ -103,6 +103,28 @@ custom_imports = dict(imports=['dilemma_mm'])
     ]
 
 
+def test_downstream_training_of_our_recipe_restates_collate_fn(tmp_path):
+    # mmengine 0.10 hands the _scope_ mark of an inherited collate_fn to the
+    # function; restating it (README: using the components) drops the mark.
+    from mmengine.runner import Runner
+    path = tmp_path / 'downstream.py'
+    path.write_text(f"""
+_base_ = 'dilemma_mm::dilemma/{OUR_RECIPE}'
+default_scope = 'mmpretrain'
+train_dataloader = dict(
+    collate_fn=dict(_delete_=True, type='default_collate'))
+""")
+    collate_cfg = Config.fromfile(str(path)).train_dataloader.collate_fn
+    assert collate_cfg.to_dict() == dict(type='default_collate')
+    loader = Runner.build_dataloader(
+        dict(
+            batch_size=2,
+            dataset=[dict(inputs=torch.ones(3))] * 2,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=collate_cfg))
+    assert next(iter(loader))['inputs'].shape == (2, 3)
+
+
 def test_our_configs_inherit_no_other_package():
     # The one scope mechanism: our configs are in scope dilemma_mm with plain
     # names, so no dict of theirs may carry another scope's mark.
