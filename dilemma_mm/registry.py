@@ -3,7 +3,9 @@
 With ``default_scope='dilemma_mm'`` a config finds our components and, through
 the parents, every mmpretrain and mmengine one. A project in another scope
 reaches ours as ``type='dilemma_mm.DilemmaViT'`` after
-``custom_imports=dict(imports=['dilemma_mm'])``.
+``custom_imports=dict(imports=['dilemma_mm'])``. Our configs inherit no
+``mmpretrain::`` config: mmengine marks the dicts of such a base with
+``_scope_='mmpretrain'``, where plain names of ours are not found.
 """
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry

@@ -101,28 +101,6 @@ def test_mmpretrain_color_jitter_with_negative_hue_runs():
         assert transform({'img': img.copy()})['img'].shape == (8, 8, 3)
 
 
-def test_collate_fn_scope_from_mmpretrain_config_is_resolved():
-    from mmengine.runner import Runner
-    dataset = [dict(inputs=torch.ones(2), label=1)] * 4
-    loader = Runner.build_dataloader(
-        dict(
-            batch_size=2,
-            dataset=dataset,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=dict(type='default_collate', _scope_='mmpretrain')))
-    batch = next(iter(loader))
-    assert batch['inputs'].shape == (2, 2)
-    # Without the fix, mmengine hands _scope_ to default_collate.
-    unpatched = Runner.build_dataloader.__wrapped__(
-        dict(
-            batch_size=2,
-            dataset=dataset,
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=dict(type='default_collate', _scope_='mmpretrain')))
-    with pytest.raises(TypeError, match='_scope_'):
-        next(iter(unpatched))
-
-
 def test_editable_install_configs_resolve():
     from mmengine.utils import get_installed_path
     package_dir = get_installed_path('dilemma_mm')
@@ -199,28 +177,6 @@ def test_checkpoint_globals_untouched_where_torch_loads_them(monkeypatch):
     assert torch.serialization.get_safe_globals() == before
 
 
-def test_collate_fix_not_applied_where_mmengine_drops_scope(monkeypatch):
-    from mmengine.runner import Runner
-    original = Runner.build_dataloader.__wrapped__
-    # the original still breaks: the probe sees it
-    monkeypatch.setattr(Runner, 'build_dataloader', staticmethod(original))
-    assert compat.collate_fn_gets_scope()
-
-    def fixed_mmengine(dataloader, *args, **kwargs):
-        dataloader = dict(dataloader)
-        dataloader['collate_fn'] = {
-            k: v
-            for k, v in dataloader['collate_fn'].items() if k != '_scope_'
-        }
-        return original(dataloader, *args, **kwargs)
-
-    monkeypatch.setattr(Runner, 'build_dataloader',
-                        staticmethod(fixed_mmengine))
-    assert not compat.collate_fn_gets_scope()
-    assert compat._fix_collate_fn_scope() is False
-    assert Runner.build_dataloader is fixed_mmengine
-
-
 def test_pkg_configs_untouched_for_a_regular_install(monkeypatch):
     from mmengine.utils import package_utils
     original = package_utils.get_installed_path.__wrapped__
@@ -288,9 +244,9 @@ def test_nccl_without_any_accelerator_runs_gloo(monkeypatch):
 
 
 def test_fixes_can_be_turned_off(monkeypatch):
-    monkeypatch.setenv(compat.COMPAT_OFF_ENV, 'adjust_hue, collate_scope')
+    monkeypatch.setenv(compat.COMPAT_OFF_ENV, 'adjust_hue, atomic_checkpoints')
     assert not compat.fix_enabled('adjust_hue')
-    assert not compat.fix_enabled('collate_scope')
+    assert not compat.fix_enabled('atomic_checkpoints')
     assert compat.fix_enabled('checkpoint_globals')
     monkeypatch.setenv(compat.COMPAT_OFF_ENV, 'all')
     assert not any(compat.fix_enabled(name) for name in compat.FIXES)

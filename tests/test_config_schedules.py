@@ -38,3 +38,77 @@ def test_schedule_ends_at_max_epochs_of_the_name(config):
         assert scheduler.get('end', epochs) <= epochs, (config, scheduler)
     # the lr schedule of the last phase runs to the end of training
     assert by_epoch[-1].get('end') == epochs, (config, by_epoch[-1])
+
+
+# configs/benchmarks is flattened in its own change; drop this exclusion then.
+FLATTENED_ELSEWHERE = 'configs/benchmarks/'
+MAX_DEPTH = 3  # _base_ hops: a DILEMMA config -> its baseline -> _base_/
+SIZE = re.compile(r'vit-([a-z]+-p\d+(?:-convstem)?)')
+
+
+def base_files(path: str) -> list:
+    """The ``_base_`` files of ``path``, as repository paths; a base in
+    another package (``pkg::``) is kept as written."""
+    bases = []
+    for base in Config._get_base_files(path):
+        if '::' in base:
+            bases.append(base)
+        else:
+            bases.append(
+                osp.relpath(
+                    osp.normpath(osp.join(osp.dirname(path), base)),
+                    REPO_ROOT))
+    return bases
+
+
+def depth(path: str) -> int:
+    """The longest chain of ``_base_`` hops from ``path``."""
+    bases = [b for b in base_files(osp.join(REPO_ROOT, path)) if '::' not in b]
+    return max((1 + depth(b) for b in bases), default=0)
+
+
+def family(config: str) -> set:
+    """The algorithms whose files ``config`` may inherit: its own, and for a
+    DILEMMA config its baseline's (``dilemma-mocov3`` -> ``mocov3``)."""
+    name = osp.basename(config).split('_')[0]
+    return {name, name[len('dilemma-'):]} if name.startswith('dilemma-') \
+        else {name}
+
+
+@pytest.mark.parametrize(
+    'config', [c for c in CONFIGS if not c.startswith(FLATTENED_ELSEWHERE)])
+def test_flat_inheritance(config):
+    """At most MAX_DEPTH levels, within this repository, and no base of
+    another algorithm or model size: shared pieces live in configs/_base_."""
+    assert depth(config) <= MAX_DEPTH, config
+    size = SIZE.search(osp.basename(config)).group(1)
+    stack = [config]
+    while stack:
+        for base in base_files(osp.join(REPO_ROOT, stack.pop())):
+            assert '::' not in base, f'{config}: inherits {base}'
+            stack.append(base)
+            base_size = SIZE.search(osp.basename(base))
+            assert base_size is None or base_size.group(1) == size, (
+                f'{config} ({size}) inherits {base}')
+            if base.startswith('configs/_base_/'):
+                if base.startswith('configs/_base_/models/'):
+                    assert family(base) & family(config), (config, base)
+                continue
+            # another recipe: the same algorithm, or a DILEMMA config's
+            # baseline, in that algorithm's folder
+            assert family(base) <= family(config), (config, base)
+            assert osp.basename(
+                osp.dirname(base)) in family(config) | {'dilemma'}, (config,
+                                                                     base)
+
+
+def test_flat_inheritance_can_fail(tmp_path, monkeypatch):
+    # a DINO recipe that inherits the MoCo v3 one, as the CPU recipes once
+    # did, is refused
+    monkeypatch.setattr(
+        Config, '_get_base_files', lambda path:
+        ['../mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py']
+        if 'dino_' in path else [])
+    with pytest.raises(AssertionError):
+        test_flat_inheritance(
+            'configs/dino/dino_vit-tiny-p8_1xb64-coslr-20e_shapes.py')

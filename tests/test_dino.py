@@ -1,6 +1,8 @@
 """DINO and DILEMMA + DINO: multi-crop, centring, temperatures, teacher,
 last-layer freezing, weight-decay schedule, two processes."""
+import copy
 import os
+import os.path as osp
 import re
 import socket
 import types
@@ -9,15 +11,19 @@ import numpy as np
 import pytest
 import torch
 import torch.multiprocessing as mp
-from conftest import run_tool
+from conftest import REPO_ROOT, run_tool
+from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
+from mmengine.registry import init_default_scope
 from tiny_models import (ARCH, DIMS, SeqLenRecorder, build, load_weights,
                          make_batch)
 
 from dilemma_mm.engine.hooks import DINOTeacherTempWarmupHook
 from dilemma_mm.models.algorithms import DINO, DilemmaDINO
 from dilemma_mm.models.heads import DINOHead
+from dilemma_mm.registry import TRANSFORMS
 
+SHAPES_DINO = 'configs/dino/dino_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
 OUT = 64
 NUM_LOCAL = 3
 GLOBAL_GRID, LOCAL_GRID = 16, 4  # 32 px and 16 px crops, patch 8
@@ -41,14 +47,62 @@ def dino_cfg(algorithm='DINO', backbone='VisionTransformer') -> dict:
         head=dict(type='DINOHead', out_channels=OUT))
 
 
+def multi_crop(config=SHAPES_DINO, global_size=32, local_size=16) -> dict:
+    """The multi-crop ``MultiView`` of a DINO config, resized for tests."""
+    view = copy.deepcopy(
+        Config.fromfile(osp.join(REPO_ROOT, config)).multi_crop)
+    for crops, size in zip(view.transforms,
+                           (global_size, global_size, local_size)):
+        crops[0]['scale'] = size
+    view.num_views = [1, 1, NUM_LOCAL]
+    return view
+
+
 def batch(drop_ratio=0.5, misplace_prob=0.25, keys=('keep', 'pos'), seed=0):
     """A collated batch of 4 from the real multi-crop pipeline."""
-    multi_crop = dict(
-        type='DINOMultiCrop',
-        global_crop_size=32,
-        local_crop_size=16,
-        num_local_crops=NUM_LOCAL)
-    return make_batch([multi_crop], drop_ratio, misplace_prob, keys, seed)
+    return make_batch([multi_crop()], drop_ratio, misplace_prob, keys, seed)
+
+
+@pytest.mark.parametrize('config,sizes,num_local', [
+    (SHAPES_DINO, (64, 32), 4),
+    ('configs/dino/dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py',
+     (224, 96), 8),
+])
+def test_config_multi_crop_is_dinos_augmentation(config, sizes, num_local):
+    """DINO's DataAugmentationDINO: 2 global crops of 40-100 % of the image,
+    N local ones of 5-40 %, all flipped, colour-jittered and grayscaled
+    alike; blur always on the first global crop, with probability 0.1 (and
+    solarisation 0.2) on the second, 0.5 on the local ones."""
+    init_default_scope('dilemma_mm')
+    view = TRANSFORMS.build(
+        Config.fromfile(osp.join(REPO_ROOT, config)).multi_crop)
+    assert view.num_views == [1, 1, num_local]
+    crops = view({'img': np.zeros((120, 100, 3), np.uint8)})['img']
+    (global_size, local_size) = sizes
+    assert [c.shape
+            for c in crops] == ([(global_size, global_size, 3)] * 2 +
+                                [(local_size, local_size, 3)] * num_local)
+
+    blur_probs, solarize_probs = [], []
+    for pipeline, size, area in zip(view.pipelines,
+                                    (global_size, global_size, local_size),
+                                    ((0.4, 1.0), (0.4, 1.0), (0.05, 0.4))):
+        crop, flip, jitter, gray, blur, *solarize = pipeline.transforms
+        assert (crop.scale, crop.crop_ratio_range) == ((size, size), area)
+        assert crop.interpolation == 'bicubic'
+        assert (flip.prob, flip.direction) == (0.5, 'horizontal')
+        color = jitter.transforms.transforms[0]
+        assert jitter.prob == 0.8 and type(color).__name__ == 'ColorJitter'
+        ranges = (color.brightness, color.contrast, color.saturation,
+                  color.hue)
+        assert np.allclose(ranges, [(0.6, 1.4), (0.6, 1.4), (0.8, 1.2),
+                                    (-0.1, 0.1)])
+        assert (gray.prob, gray.keep_channels) == (0.2, True)
+        assert blur.magnitude_range == (0.1, 2.0)
+        blur_probs.append(blur.prob)
+        solarize_probs.append([(t.thr, t.prob) for t in solarize])
+    assert blur_probs == [1.0, 0.1, 0.5]
+    assert solarize_probs == [[], [(128, 0.2)], []]
 
 
 def test_multi_crop_sizes_and_grids():

@@ -1,6 +1,7 @@
 """Registries work both ways: our scope reaches mmpretrain's and mmengine's
 components, and another OpenMMLab scope reaches ours through
 custom_imports."""
+import glob
 import os.path as osp
 
 import pytest
@@ -11,7 +12,6 @@ from mmengine.registry import DefaultScope, init_default_scope
 
 import dilemma_mm
 from dilemma_mm.registry import DATASETS, HOOKS, MODELS, TRANSFORMS
-from dilemma_mm.utils import load_config
 
 TINY_VIT = dict(
     arch=dict(
@@ -19,6 +19,7 @@ TINY_VIT = dict(
     img_size=32,
     patch_size=8)
 
+OUR_RECIPE = 'dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
 MMPRETRAIN_MOCOV3 = \
     'mmpretrain::mocov3/mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py'
 
@@ -73,22 +74,69 @@ model = dict(backbone=dict(type='dilemma_mm.DilemmaViT', _delete_=True,
     assert type(model.backbone).__name__ == 'DilemmaViT'
 
 
-def test_our_tools_load_mmpretrain_configs_in_our_scope(tmp_path):
-    # Our configs inherit mmpretrain's too; load_config drops the inherited
-    # mmpretrain scope marks so a bare `type='DilemmaViT'` resolves.
-    path = tmp_path / 'ours.py'
+def test_downstream_config_inheriting_ours_builds_in_our_scope(tmp_path):
+    # A project in mmpretrain's scope inherits one of our recipes: mmengine
+    # marks its dicts with our scope, so the plain names inside resolve.
+    path = tmp_path / 'downstream.py'
     path.write_text(f"""
-_base_ = '{MMPRETRAIN_MOCOV3}'
-default_scope = 'dilemma_mm'
-model = dict(backbone=dict(type='DilemmaViT', _delete_=True, arch='small',
-                           img_size=224, patch_size=16))
+_base_ = 'dilemma_mm::dilemma/{OUR_RECIPE}'
+default_scope = 'mmpretrain'
+custom_imports = dict(imports=['dilemma_mm'])
 """)
-    cfg = load_config(str(path))
-    assert '_scope_' not in cfg.model and '_scope_' not in cfg.model.neck
-    init_default_scope('dilemma_mm')
-    model = MODELS.build(cfg.model)
-    assert type(model.backbone).__name__ == 'DilemmaViT'
-    assert type(model.head).__name__ == 'MoCoV3Head'
+    cfg = Config.fromfile(str(path))
+    assert cfg.model.type == 'DilemmaMoCoV3'
+    assert cfg.model._scope_ == 'dilemma_mm'
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+        from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
+        model = MMPRETRAIN_MODELS.build(cfg.model)
+        loader_cfg = cfg.train_dataloader.dataset
+        pipeline = [
+            MMPRETRAIN_TRANSFORMS.build(dict(t, _scope_=loader_cfg._scope_))
+            for t in loader_cfg.pipeline
+        ]
+    assert type(model.backbone).__name__ == 'DilemmaMoCoV3ViT'
+    assert type(model.misplacement_head).__name__ == 'MisplacementHead'
+    assert [type(t).__name__ for t in pipeline] == [
+        'LoadImageFromFileSafe', 'MultiView', 'TokenDropTransform',
+        'PackInputs'
+    ]
+
+
+def test_downstream_training_of_our_recipe_restates_collate_fn(tmp_path):
+    # mmengine 0.10 hands the _scope_ mark of an inherited collate_fn to the
+    # function; restating it (README: using the components) drops the mark.
+    from mmengine.runner import Runner
+    path = tmp_path / 'downstream.py'
+    path.write_text(f"""
+_base_ = 'dilemma_mm::dilemma/{OUR_RECIPE}'
+default_scope = 'mmpretrain'
+train_dataloader = dict(
+    collate_fn=dict(_delete_=True, type='default_collate'))
+""")
+    collate_cfg = Config.fromfile(str(path)).train_dataloader.collate_fn
+    assert collate_cfg.to_dict() == dict(type='default_collate')
+    loader = Runner.build_dataloader(
+        dict(
+            batch_size=2,
+            dataset=[dict(inputs=torch.ones(3))] * 2,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=collate_cfg))
+    assert next(iter(loader))['inputs'].shape == (2, 3)
+
+
+def test_our_configs_inherit_no_other_package():
+    # The one scope mechanism: our configs are in scope dilemma_mm with plain
+    # names, so no dict of theirs may carry another scope's mark.
+    for path in glob.glob(osp.join(REPO_ROOT, 'configs', '*', '*.py')):
+        if '/benchmarks/' in path or '/_base_/' in path:
+            continue  # configs/benchmarks is flattened separately
+        text = open(path).read()
+        assert "'mmpretrain::" not in text, path
+        assert "type='dilemma_mm." not in text, path
+        cfg = Config.fromfile(path)
+        assert cfg.default_scope == 'dilemma_mm', path
+        assert '_scope_' not in cfg.pretty_text, path
 
 
 def test_dilemma_mm_base_configs_resolve_from_anywhere(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 from PIL import Image
 from torch.utils.data import DataLoader
@@ -194,12 +195,13 @@ def test_safe_loader(yoga_root):
 
 
 def test_dataloader_survives_broken_images(yoga_root):
+    init_default_scope('dilemma_mm')  # the pipeline's plain names are ours
     dataset = YOGA82(
         yoga_root,
         split='train',
         level=20,
         pipeline=[
-            dict(type='dilemma_mm.LoadImageFromFileSafe'),
+            dict(type='LoadImageFromFileSafe'),
             dict(type='Resize', scale=(16, 16)),
             dict(type='PackInputs', algorithm_keys=LABEL_KEYS),
         ])

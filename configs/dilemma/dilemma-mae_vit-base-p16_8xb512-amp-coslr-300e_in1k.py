@@ -32,7 +32,7 @@ train_pipeline = [
         interpolation='bicubic'),
     dict(type='RandomFlip', prob=0.5),
     dict(
-        type='dilemma_mm.TokenDropTransform',
+        type='TokenDropTransform',
         drop_ratio=mask_ratio,
         misplace_prob=misplace_prob,
         patch_size=patch_size),
@@ -41,7 +41,6 @@ train_pipeline = [
 train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
 
 model = dict(
-    type='dilemma_mm.DilemmaMAE',
-    backbone=dict(type='dilemma_mm.DilemmaMAEViT', mask_ratio=mask_ratio),
-    misplacement_head=dict(
-        type='dilemma_mm.MisplacementHead', loss_weight=1.0))
+    type='DilemmaMAE',
+    backbone=dict(type='DilemmaMAEViT', mask_ratio=mask_ratio),
+    misplacement_head=dict(type='MisplacementHead', loss_weight=1.0))

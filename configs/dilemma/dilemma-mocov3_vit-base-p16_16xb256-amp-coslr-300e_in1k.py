@@ -15,7 +15,7 @@ train_pipeline = [
         num_views=[1, 1],
         transforms=[{{_base_.view_pipeline1}}, {{_base_.view_pipeline2}}]),
     dict(
-        type='dilemma_mm.TokenDropTransform',
+        type='TokenDropTransform',
         drop_ratio=drop_ratio,
         misplace_prob=misplace_prob,
         patch_size=patch_size),
@@ -24,13 +24,12 @@ train_pipeline = [
 train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
 
 model = dict(
-    type='dilemma_mm.DilemmaMoCoV3',
+    type='DilemmaMoCoV3',
     backbone=dict(
         _delete_=True,
-        type='dilemma_mm.DilemmaMoCoV3ViT',
+        type='DilemmaMoCoV3ViT',
         arch='base',  # 768 wide, 12 layers, 12 heads
         img_size=224,
         patch_size=patch_size,
         stop_grad_conv1=True),
-    misplacement_head=dict(
-        type='dilemma_mm.MisplacementHead', loss_weight=1.0))
+    misplacement_head=dict(type='MisplacementHead', loss_weight=1.0))

@@ -13,7 +13,7 @@ train_pipeline = [
     dict(type='LoadImageFromFileSafe'),  # skips bad files
     dict(type='MultiView', num_views=2, transforms=[{{_base_.view_pipeline}}]),
     dict(
-        type='dilemma_mm.TokenDropTransform',
+        type='TokenDropTransform',
         drop_ratio=drop_ratio,
         misplace_prob=misplace_prob,
         patch_size=patch_size),
@@ -22,7 +22,6 @@ train_pipeline = [
 train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
 
 model = dict(
-    type='dilemma_mm.DilemmaSimCLR',
-    backbone=dict(type='dilemma_mm.DilemmaMoCoV3ViT'),
-    misplacement_head=dict(
-        type='dilemma_mm.MisplacementHead', loss_weight=1.0))
+    type='DilemmaSimCLR',
+    backbone=dict(type='DilemmaMoCoV3ViT'),
+    misplacement_head=dict(type='MisplacementHead', loss_weight=1.0))

@@ -1,9 +1,13 @@
-# MAE baseline on the built-in shape data, sized for CPU: the data and
-# schedule of the MoCo v3 CPU recipe (../mocov3/mocov3_vit-tiny-p8_1xb64-
+# MAE baseline on the built-in shape data, sized for CPU: the data loader
+# and schedule of the MoCo v3 CPU recipe (../mocov3/mocov3_vit-tiny-p8_1xb64-
 # coslr-20e_shapes.py) with MAE's model and single-view augmentation: a
 # 4-layer, 192-wide ViT with 8 px patches (16 of 64 tokens visible), a
 # 2-block, 128-wide decoder and the normalised-pixel L2 loss.
-_base_ = '../mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+_base_ = [
+    '../_base_/datasets/shapes_bs64_mocov3.py',
+    '../_base_/schedules/adamw_bs64_coslr-20e.py',
+    '../_base_/default_runtime.py',
+]
 
 patch_size = 8
 crop = dict(
@@ -20,11 +24,14 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 model = dict(
-    _delete_=True,
     type='MAE',
     backbone=dict(
         type='MAEViT',
-        arch={{_base_.model.backbone.arch}},  # 192 wide, 4 layers
+        arch=dict(
+            embed_dims=192,
+            num_layers=4,
+            num_heads=3,
+            feedforward_channels=768),
         img_size=64,
         patch_size=patch_size,
         mask_ratio=0.75),
@@ -56,3 +63,5 @@ optim_wrapper = dict(
             'mask_token': dict(decay_mult=0.),
             'cls_token': dict(decay_mult=0.)
         }))
+
+default_hooks = dict(logger=dict(interval=10))

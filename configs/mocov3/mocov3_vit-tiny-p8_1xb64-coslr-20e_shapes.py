@@ -2,6 +2,7 @@
 # 192-wide ViT on 64 px images with 8 px patches (64 tokens).
 _base_ = [
     '../_base_/datasets/shapes_bs64_mocov3.py',
+    '../_base_/schedules/adamw_bs64_coslr-20e.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -46,28 +47,4 @@ model = dict(
         loss=dict(type='CrossEntropyLoss', loss_weight=2 * temperature),
         temperature=temperature))
 
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1.5e-4 * 64 / 256 * 4, weight_decay=0.1))
-find_unused_parameters = True
-
-param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-4,
-        by_epoch=True,
-        begin=0,
-        end=2,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=18,
-        by_epoch=True,
-        begin=2,
-        end=20,
-        convert_to_iter_based=True)
-]
-
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20)
 default_hooks = dict(logger=dict(interval=10))
-auto_scale_lr = dict(base_batch_size=64)

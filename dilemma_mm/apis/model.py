@@ -36,7 +36,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import load_state_dict
 
 from dilemma_mm.registry import MODELS
-from dilemma_mm.utils.config import drop_parent_scope_marks, load_config
+from dilemma_mm.utils.config import load_config
 from .checkpoint import extract_state_dict, load_checkpoint_file
 
 MODEL_INDEX_ENV = 'DILEMMA_MM_MODEL_INDEX'
@@ -175,18 +175,11 @@ def get_model_info(name: str):
     return copy.deepcopy(models[key])
 
 
-def _scoped(cfg: Config) -> Config:
-    """Drop inherited mmpretrain scope marks in a dilemma_mm config."""
-    if cfg.get('default_scope', 'dilemma_mm') == 'dilemma_mm':
-        drop_parent_scope_marks(cfg._cfg_dict)
-    return cfg
-
-
 def _resolve_model(
         model: Union[str, PathLike, Config]) -> Tuple[Config, object, str]:
     """Config, metainfo (or None) and the default weights of ``model``."""
     if isinstance(model, Config):
-        cfg = _scoped(copy.deepcopy(model))
+        cfg = copy.deepcopy(model)
         return cfg, None, cfg.get('load_from')
     if not isinstance(model, (str, PathLike)):
         raise TypeError('model must be a name, a config path or a Config, '

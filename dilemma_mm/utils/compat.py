@@ -14,9 +14,6 @@ checkpoint_globals  torch >= 2.6 loads with            ``torch.load`` refuses
                     mmengine's resume checkpoints;     (torch >= 2.6)
                     we allowlist exactly what they
                     hold.
-collate_scope       mmengine 0.10.7 passes an          the ``collate_fn``
-                    inherited ``_scope_`` on to the    gets ``_scope_``
-                    ``collate_fn``.                    (mmengine 0.10.x)
 pkg_configs         ``dilemma_mm::`` configs of an     editable install, or
                     editable (PEP 660) install are     no ``pkg_resources``
                     sought in site-packages; without   (setuptools >= 82)
@@ -38,7 +35,6 @@ Every probe is tested against the original's behaviour in
 ``tests/test_compat.py``.
 """
 import collections
-import copy
 import functools
 import importlib.util
 import io
@@ -123,63 +119,6 @@ def _allow_mmengine_checkpoints() -> bool:
     torch.serialization.add_safe_globals(mmengine_checkpoint_globals() +
                                          [(_history_buffer_getattr,
                                            'builtins.getattr')])
-    return True
-
-
-# --- collate_scope ----------------------------------------------------------
-
-
-def collate_fn_gets_scope() -> bool:
-    """Whether mmengine's ``Runner.build_dataloader`` hands an inherited
-    ``_scope_`` on to the collate function (which then raises)."""
-    from mmengine.runner import Runner
-    loader = Runner.build_dataloader(
-        dict(
-            batch_size=1,
-            num_workers=0,
-            dataset=[0],
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            collate_fn=dict(type='pseudo_collate', _scope_='mmengine')))
-    try:
-        loader.collate_fn([0])
-    except TypeError as e:
-        return '_scope_' in str(e)
-    return False
-
-
-def _fix_collate_fn_scope() -> bool:
-    from mmengine.registry import FUNCTIONS, DefaultScope
-    from mmengine.runner import Runner
-
-    original = Runner.build_dataloader
-    if getattr(original, '_dilemma_mm_patched', False):
-        return True
-    if not collate_fn_gets_scope():
-        return False
-
-    @functools.wraps(original)
-    def build_dataloader(dataloader, *args, **kwargs):
-        collate_cfg = (
-            dataloader.get('collate_fn')
-            if isinstance(dataloader, dict) else None)
-        if isinstance(collate_cfg, dict) and '_scope_' in collate_cfg:
-            # Resolve the function in the scope the config came from, then
-            # hand mmengine a callable: it forwards every other key to it.
-            collate_cfg = dict(collate_cfg)
-            scope = collate_cfg.pop('_scope_')
-            if isinstance(collate_cfg.get('type'), str):
-                with DefaultScope.overwrite_default_scope(scope):
-                    func = FUNCTIONS.get(collate_cfg['type'])
-                if func is None:
-                    raise KeyError(f'collate_fn type "{collate_cfg["type"]}"'
-                                   f' is not registered in scope "{scope}"')
-                collate_cfg['type'] = func
-            dataloader = copy.copy(dataloader)
-            dataloader['collate_fn'] = collate_cfg
-        return original(dataloader, *args, **kwargs)
-
-    build_dataloader._dilemma_mm_patched = True
-    Runner.build_dataloader = staticmethod(build_dataloader)
     return True
 
 
@@ -435,7 +374,6 @@ def _fix_atomic_checkpoints() -> bool:
 
 FIXES = collections.OrderedDict(
     checkpoint_globals=_allow_mmengine_checkpoints,
-    collate_scope=_fix_collate_fn_scope,
     pkg_configs=_fix_pkg_configs,
     adjust_hue=_fix_adjust_hue,
     cpu_distributed=_fix_cpu_distributed,

@@ -1,4 +1,3 @@
-from .dino_multi_crop import DINOMultiCrop
 from .token_drop import GridIndices, TokenDropTransform
 
-__all__ = ['DINOMultiCrop', 'GridIndices', 'TokenDropTransform']
+__all__ = ['GridIndices', 'TokenDropTransform']

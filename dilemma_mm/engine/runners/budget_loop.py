@@ -9,27 +9,14 @@ from dilemma_mm.registry import LOOPS
 
 @LOOPS.register_module()
 class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
-    """:class:`EpochBasedTrainLoop` that stops when a time budget is spent.
+    """:class:`EpochBasedTrainLoop` that stops when a time budget is spent,
+    for "same training time" comparisons (``train_cfg=dict(type=
+    'BudgetEpochBasedTrainLoop', max_epochs=300, time_budget_s=8 * 3600)``).
 
-    The knob for "same training time" comparisons::
-
-        train_cfg = dict(
-            type='BudgetEpochBasedTrainLoop', max_epochs=300,
-            time_budget_s=8 * 3600)
-        # or on the command line:
-        # --cfg-options train_cfg.type=BudgetEpochBasedTrainLoop \
-        #     train_cfg.time_budget_s=600
-
-    The budget is counted and enforced by :class:`TimeBudgetHook` (what
-    counts, resuming, distributed runs), which this loop registers when
-    the config has none; ``max_epochs`` still caps the run and sets the
-    learning-rate schedule, so give both runs of a comparison the same
-    schedule and let the budget cut them. Unlike the parent, an epoch can
-    end early: after the iteration that spends the budget the loop leaves
-    the epoch without its ``after_train_epoch`` hooks (no epoch checkpoint
-    or by-epoch scheduler step for a partial epoch; the hook has saved
-    ``budget_iter_<n>.pth``). Validation then follows the parent's rule
-    for the epoch count reached.
+    :class:`TimeBudgetHook` counts the time and is added when the config
+    has none. ``max_epochs`` still caps the run and sets the schedule. The
+    epoch that spends the budget ends without ``after_train_epoch`` hooks;
+    the hook has saved ``budget_iter_<n>.pth``.
 
     Args:
         time_budget_s (float, optional): Seconds of training allowed.

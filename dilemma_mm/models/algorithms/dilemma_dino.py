@@ -16,12 +16,12 @@ class DilemmaDINO(MisplacementBranchMixin, DINO):
     with Transformers <https://arxiv.org/abs/2204.04788>`_.
 
     The student encodes every crop, global and local, sparsely and
-    corrupted, each on its own patch grid (``TokenDropTransform`` after
-    ``DINOMultiCrop``), and feeds its patch tokens to the misplacement head;
-    the teacher encodes the clean, dense global crops. Without
-    ``keep``/``pos`` in the data samples, or with nothing dropped or
-    misplaced, ``loss_dino`` is the loss of :class:`DINO` on the same weights
-    and inputs.
+    corrupted, each on its own patch grid (``TokenDropTransform`` after the
+    multi-crop ``MultiView``), and feeds its patch tokens to the
+    misplacement head; the teacher encodes the clean, dense global crops.
+    Without ``keep``/``pos`` in the data samples, or with nothing dropped or
+    misplaced, ``loss_dino`` is the loss of :class:`DINO` on the same
+    weights and inputs.
 
     Args:
         misplacement_head (dict, optional): Config of the

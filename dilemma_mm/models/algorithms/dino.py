@@ -17,7 +17,8 @@ class DINO(BaseSelfSupervisor):
 
     Implementation of `Emerging Properties in Self-Supervised Vision
     Transformers <https://arxiv.org/abs/2104.14294>`_. The student (backbone
-    + ``DINONeck``) encodes every crop of ``DINOMultiCrop``; the teacher, a
+    + ``DINONeck``) encodes every crop of the multi-crop ``MultiView`` (2
+    global crops first, then the local ones); the teacher, a
     cosine-momentum EMA of the student (``ForeachCosineEMA``, mmpretrain's
     ``CosineEMA`` without device syncs), encodes the global
     crops without gradient and in eval mode (no drop path). ``DINOHead``
