@@ -129,6 +129,24 @@ def test_rerun_refuses_to_overwrite_and_resume_recovers(
     assert 'Add --resume to continue it' in proc.stdout
     assert digest(ckpt) == before
 
+    # Another config's run in the dir is refused with or without --resume,
+    # and named (from the checkpoint's meta).
+    other = tmp_path / 'other_config.py'
+    other.write_text(f'_base_ = [{osp.join(REPO_ROOT, CONFIG)!r}]\n')
+    earlier = osp.splitext(osp.basename(CONFIG))[0]
+    for resume in ([], ['--resume']):
+        proc = run_tool(
+            ['tools/train.py', other, '--work-dir', work_dir, *resume] +
+            tiny_options(tiny_image_folder, 1),
+            check=False)
+        assert proc.returncode != 0
+        assert (f'OtherRunError: {work_dir} holds checkpoints of a run of '
+                f'another config, {earlier} (epoch_1.pth), not of '
+                'other_config. Starting or resuming here would mix the two '
+                'runs: pass --work-dir with a new directory') in proc.stdout
+        assert 'Epoch(train)' not in proc.stdout
+        assert digest(ckpt) == before
+
     (work_dir / 'last_checkpoint').write_text('')
     orphan = work_dir / '.epoch_2.pth.x1y2.tmp'
     orphan.write_bytes(b'half a checkpoint')
@@ -158,6 +176,25 @@ def test_rerun_refuses_to_overwrite_and_resume_recovers(
     [kept] = work_dir.glob('previous_*/epoch_1.pth')
     assert digest(kept) == before
     assert 'Epoch(train) [1]' in proc.stdout
+
+
+def test_other_run_named_from_the_dumped_config(tmp_path):
+    # A checkpoint without mmengine's meta: the config the runner dumped
+    # into the work dir names the earlier run.
+    import torch
+
+    from dilemma_mm.utils.work_dir import (OtherRunError, WorkDirNotEmptyError,
+                                           refuse_to_overwrite)
+    torch.save(dict(meta=dict(), state_dict={}), tmp_path / 'epoch_3.pth')
+    with pytest.raises(WorkDirNotEmptyError, match='Add --resume') as error:
+        refuse_to_overwrite(str(tmp_path), run_name='mine')
+    assert not isinstance(error.value, OtherRunError)
+    (tmp_path / 'theirs.py').write_text('')
+    with pytest.raises(OtherRunError, match='another config, theirs '):
+        refuse_to_overwrite(str(tmp_path), run_name='mine')
+    (tmp_path / 'mine.py').write_text('')
+    with pytest.raises(WorkDirNotEmptyError, match='Add --resume'):
+        refuse_to_overwrite(str(tmp_path), run_name='mine')
 
 
 @pytest.mark.parametrize('option, message', [
