@@ -52,29 +52,45 @@ custom_hooks = [dict(type='BadImageHook', max_fraction={fraction})]
 SAFE_LOADER = 'train_dataloader.dataset.pipeline.0.type=LoadImageFromFileSafe'
 
 
-def test_bad_images_are_skipped_named_once_and_bounded(tmp_path):
-    # Probe 1 (and 6: a 1x1 image): 24 good, 4 bad images.
+@pytest.mark.parametrize('workers', [0, 2])
+def test_bad_images_are_skipped_named_once_and_bounded(workers, tmp_path):
+    # Probe 1 (and 6: a 1x1 image): 24 good, 4 bad images. With workers the
+    # skips happen in (persistent) worker processes, not in the one that
+    # logs and counts them.
     root = make_image_folder(str(tmp_path / 'data'), per_class=12, size=32)
     bad = add_bad_images(osp.join(root, 'train', 'class_0'))
     config = tmp_path / 'safe.py'
     config.write_text(
         SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.5))
-    proc = train(tmp_path / 'skip', root, 2, SAFE_LOADER, config=config)
+    loader = f'train_dataloader.num_workers={workers}'
+    proc = train(
+        tmp_path / 'skip', root, 2, SAFE_LOADER, loader, config=config)
     for path in bad:
         assert proc.stdout.count(f'Skipping unreadable image {path}') == 1
     assert 'min_size=16' in proc.stdout  # the 1x1 image
-    assert re.search(r'Epoch 1: skipped \d+ unreadable image loads',
-                     proc.stdout)
+    # Every epoch loads each of the 28 indices, so all 4 bad files, again.
+    for epoch in (1, 2):
+        assert re.search(
+            rf'Epoch {epoch}: skipped \d+ unreadable image loads \(4 files\) '
+            'of 28', proc.stdout), epoch
     assert (tmp_path / 'skip' / 'epoch_2.pth').exists()
 
     # Above the threshold (the default 1 %) the run stops and lists them.
     config.write_text(
         SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.01))
     proc = train(
-        tmp_path / 'stop', root, 1, SAFE_LOADER, config=config, check=False)
+        tmp_path / 'stop',
+        root,
+        1,
+        SAFE_LOADER,
+        loader,
+        config=config,
+        check=False)
     assert proc.returncode != 0
     assert 'TooManyBadImagesError' in proc.stdout
     assert 'the data set copy looks broken' in proc.stdout
+    listing = proc.stdout[proc.stdout.index('Files (also in'):]
+    assert any(f'  {path}: ' in listing for path in bad)
     assert not list((tmp_path / 'stop').glob('*.pth'))
 
 
