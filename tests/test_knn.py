@@ -229,6 +229,16 @@ def test_knn_eval_tool(tmp_path):
     missing = json.load(open(out))['partial_load']['missing_keys']
     assert missing and all(k.startswith('layers.1.') for k in missing)
 
+    # Issue 11: an unreadable image stops the evaluation and is named.
+    empty = osp.join(data_root, 'val', 'dark', 'empty.png')
+    open(empty, 'wb').close()
+    proc = run_tool(
+        tool[:3] + ['--num-workers', '0', '--cfg-options'] + options,
+        check=False)
+    assert proc.returncode != 0
+    assert f'Cannot load image {empty}: empty file' in proc.stdout
+    assert 'top-1' not in proc.stdout
+
 
 def test_hook_logs_knn_top1_during_training(tmp_path):
     from mmengine.runner import Runner

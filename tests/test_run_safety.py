@@ -52,29 +52,45 @@ custom_hooks = [dict(type='BadImageHook', max_fraction={fraction})]
 SAFE_LOADER = 'train_dataloader.dataset.pipeline.0.type=LoadImageFromFileSafe'
 
 
-def test_bad_images_are_skipped_named_once_and_bounded(tmp_path):
-    # Probe 1 (and 6: a 1x1 image): 24 good, 4 bad images.
+@pytest.mark.parametrize('workers', [0, 2])
+def test_bad_images_are_skipped_named_once_and_bounded(workers, tmp_path):
+    # Probe 1 (and 6: a 1x1 image): 24 good, 4 bad images. With workers the
+    # skips happen in (persistent) worker processes, not in the one that
+    # logs and counts them.
     root = make_image_folder(str(tmp_path / 'data'), per_class=12, size=32)
     bad = add_bad_images(osp.join(root, 'train', 'class_0'))
     config = tmp_path / 'safe.py'
     config.write_text(
         SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.5))
-    proc = train(tmp_path / 'skip', root, 2, SAFE_LOADER, config=config)
+    loader = f'train_dataloader.num_workers={workers}'
+    proc = train(
+        tmp_path / 'skip', root, 2, SAFE_LOADER, loader, config=config)
     for path in bad:
         assert proc.stdout.count(f'Skipping unreadable image {path}') == 1
     assert 'min_size=16' in proc.stdout  # the 1x1 image
-    assert re.search(r'Epoch 1: skipped \d+ unreadable image loads',
-                     proc.stdout)
+    # Every epoch loads each of the 28 indices, so all 4 bad files, again.
+    for epoch in (1, 2):
+        assert re.search(
+            rf'Epoch {epoch}: skipped \d+ unreadable image loads \(4 files\) '
+            'of 28', proc.stdout), epoch
     assert (tmp_path / 'skip' / 'epoch_2.pth').exists()
 
     # Above the threshold (the default 1 %) the run stops and lists them.
     config.write_text(
         SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.01))
     proc = train(
-        tmp_path / 'stop', root, 1, SAFE_LOADER, config=config, check=False)
+        tmp_path / 'stop',
+        root,
+        1,
+        SAFE_LOADER,
+        loader,
+        config=config,
+        check=False)
     assert proc.returncode != 0
     assert 'TooManyBadImagesError' in proc.stdout
     assert 'the data set copy looks broken' in proc.stdout
+    listing = proc.stdout[proc.stdout.index('Files (also in'):]
+    assert any(f'  {path}: ' in listing for path in bad)
     assert not list((tmp_path / 'stop').glob('*.pth'))
 
 
@@ -129,6 +145,24 @@ def test_rerun_refuses_to_overwrite_and_resume_recovers(
     assert 'Add --resume to continue it' in proc.stdout
     assert digest(ckpt) == before
 
+    # Another config's run in the dir is refused with or without --resume,
+    # and named (from the checkpoint's meta).
+    other = tmp_path / 'other_config.py'
+    other.write_text(f'_base_ = [{osp.join(REPO_ROOT, CONFIG)!r}]\n')
+    earlier = osp.splitext(osp.basename(CONFIG))[0]
+    for resume in ([], ['--resume']):
+        proc = run_tool(
+            ['tools/train.py', other, '--work-dir', work_dir, *resume] +
+            tiny_options(tiny_image_folder, 1),
+            check=False)
+        assert proc.returncode != 0
+        assert (f'OtherRunError: {work_dir} holds checkpoints of a run of '
+                f'another config, {earlier} (epoch_1.pth), not of '
+                'other_config. Starting or resuming here would mix the two '
+                'runs: pass --work-dir with a new directory') in proc.stdout
+        assert 'Epoch(train)' not in proc.stdout
+        assert digest(ckpt) == before
+
     (work_dir / 'last_checkpoint').write_text('')
     orphan = work_dir / '.epoch_2.pth.x1y2.tmp'
     orphan.write_bytes(b'half a checkpoint')
@@ -158,6 +192,25 @@ def test_rerun_refuses_to_overwrite_and_resume_recovers(
     [kept] = work_dir.glob('previous_*/epoch_1.pth')
     assert digest(kept) == before
     assert 'Epoch(train) [1]' in proc.stdout
+
+
+def test_other_run_named_from_the_dumped_config(tmp_path):
+    # A checkpoint without mmengine's meta: the config the runner dumped
+    # into the work dir names the earlier run.
+    import torch
+
+    from dilemma_mm.utils.work_dir import (OtherRunError, WorkDirNotEmptyError,
+                                           refuse_to_overwrite)
+    torch.save(dict(meta=dict(), state_dict={}), tmp_path / 'epoch_3.pth')
+    with pytest.raises(WorkDirNotEmptyError, match='Add --resume') as error:
+        refuse_to_overwrite(str(tmp_path), run_name='mine')
+    assert not isinstance(error.value, OtherRunError)
+    (tmp_path / 'theirs.py').write_text('')
+    with pytest.raises(OtherRunError, match='another config, theirs '):
+        refuse_to_overwrite(str(tmp_path), run_name='mine')
+    (tmp_path / 'mine.py').write_text('')
+    with pytest.raises(WorkDirNotEmptyError, match='Add --resume'):
+        refuse_to_overwrite(str(tmp_path), run_name='mine')
 
 
 @pytest.mark.parametrize('option, message', [

@@ -23,8 +23,8 @@ from dilemma_mm.evaluation import check_pretrained_init
 from dilemma_mm.utils import (add_train_check_hooks, check_cfg_options,
                               check_hook_args, check_train_batches,
                               explain_build_errors, finish_run, load_config)
-from dilemma_mm.utils.work_dir import (find_resume_checkpoint,
-                                       refuse_to_overwrite,
+from dilemma_mm.utils.work_dir import (config_run_name, find_resume_checkpoint,
+                                       refuse_other_run, refuse_to_overwrite,
                                        remove_orphaned_temporaries)
 
 
@@ -150,14 +150,18 @@ def merge_args(cfg, args):
 
 def prepare_work_dir(cfg, args) -> None:
     """Clear interrupted saves; refuse to start over an earlier run unless
-    resuming or forced; pick the checkpoint ``--resume`` continues from."""
+    resuming or forced, and to resume another config's run; pick the
+    checkpoint ``--resume`` continues from."""
+    run_name = config_run_name(cfg)
     if int(os.environ.get('RANK', 0)) == 0:  # one process changes files
         remove_orphaned_temporaries(cfg.work_dir)
         if not cfg.get('resume'):
-            refuse_to_overwrite(cfg.work_dir, force=args.force)
+            refuse_to_overwrite(cfg.work_dir, args.force, run_name)
     if args.resume == 'auto':
         cfg.load_from = find_resume_checkpoint(cfg.work_dir)
         cfg.resume = cfg.load_from is not None
+        if cfg.resume:  # an explicit --resume PATH is the user's choice
+            refuse_other_run(cfg.load_from, run_name)
 
 
 def main(argv=None) -> None:

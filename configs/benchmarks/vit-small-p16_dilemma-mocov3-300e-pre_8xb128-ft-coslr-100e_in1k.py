@@ -6,7 +6,7 @@
 #       --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = [
     './_base_/models/vit-small-p16_ft.py',
-    'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',
+    './_base_/datasets/imagenet_bs64_swin_224.py',
     './_base_/schedules/adamw_layer-decay-coslr-100e.py',
     '../_base_/default_runtime.py',
 ]

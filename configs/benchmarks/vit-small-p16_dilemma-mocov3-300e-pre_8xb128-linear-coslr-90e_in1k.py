@@ -7,7 +7,7 @@
 #       --cfg-options model.backbone.init_cfg.checkpoint=PATH
 _base_ = [
     './_base_/models/vit-small-p16_linear.py',
-    'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
+    './_base_/datasets/imagenet_bs32_pil_resize.py',
     './_base_/schedules/sgd_linear-coslr-90e.py',
     '../_base_/default_runtime.py',
 ]

@@ -16,10 +16,16 @@ from mmengine.logging import print_log
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter|budget_iter)_\d+\.pth$')
 # .epoch_2.pth.<random>.tmp: a save by write_bytes_atomic that never ended.
 ORPHAN_PATTERN = '.*.pth.*.tmp'
+# mmengine's experiment name is '<config name>_<start time>'.
+RUN_TIMESTAMP = re.compile(r'_\d{8}_\d{6}$')
 
 
 class WorkDirNotEmptyError(RuntimeError):
     """A fresh run would overwrite the checkpoints of an earlier one."""
+
+
+class OtherRunError(WorkDirNotEmptyError):
+    """The work dir's checkpoints belong to a run of another config."""
 
 
 def list_checkpoints(work_dir: str) -> List[str]:
@@ -46,7 +52,58 @@ def remove_orphaned_temporaries(work_dir: str) -> List[str]:
     return orphans
 
 
-def refuse_to_overwrite(work_dir: str, force: bool = False) -> None:
+def config_run_name(cfg) -> str:
+    """The name a run of ``cfg`` records as its checkpoints'
+    ``meta.experiment_name`` (without mmengine's timestamp): the config's
+    ``experiment_name``, else its file name without ``.py``."""
+    if cfg.get('experiment_name'):
+        return cfg.experiment_name
+    return osp.splitext(osp.basename(cfg.filename or ''))[0]
+
+
+def checkpoint_run_name(path: str) -> Optional[str]:
+    """The config name in a checkpoint's meta; None if it has none or does
+    not load."""
+    import torch
+    try:
+        # mmap: only the small meta dict is read, not the weights.
+        meta = torch.load(
+            path, map_location='cpu', weights_only=True, mmap=True)['meta']
+        name = meta['experiment_name']
+    except Exception:
+        return None
+    return RUN_TIMESTAMP.sub('', name) if isinstance(name, str) else None
+
+
+def earlier_run_name(work_dir: str, run_name: str) -> Optional[str]:
+    """The config name of the run whose checkpoints ``work_dir`` holds: from
+    the newest checkpoint's meta, else from the config the runner dumped
+    into ``work_dir`` (``<name>.py``); None when neither tells."""
+    for path in list_checkpoints(work_dir):
+        name = checkpoint_run_name(path)
+        if name is not None:
+            return name
+    dumped = sorted(
+        osp.splitext(n)[0] for n in os.listdir(work_dir) if n.endswith('.py'))
+    if dumped and run_name not in dumped:
+        return ', '.join(dumped)
+    return None
+
+
+def _other_run(work_dir: str, other: str, run_name: str,
+               found: List[str]) -> OtherRunError:
+    names = ', '.join(osp.basename(p) for p in found[:5])
+    return OtherRunError(
+        f'{work_dir} holds checkpoints of a run of another config, {other} '
+        f'({names}{", ..." if len(found) > 5 else ""}), not of {run_name}. '
+        'Starting or resuming here would mix the two runs: pass --work-dir '
+        'with a new directory (--force starts fresh here and moves the old '
+        'checkpoints into a previous_<time>/ subdirectory).')
+
+
+def refuse_to_overwrite(work_dir: str,
+                        force: bool = False,
+                        run_name: Optional[str] = None) -> None:
     """Stop a fresh run in a work dir that holds checkpoints.
 
     Args:
@@ -55,15 +112,23 @@ def refuse_to_overwrite(work_dir: str, force: bool = False) -> None:
             ``last_checkpoint`` are moved into ``work_dir/previous_<time>/``,
             not deleted, so no earlier file is overwritten or mixed with the
             new run's. Defaults to False.
+        run_name (str, optional): The new run's config name
+            (:func:`config_run_name`); when the checkpoints are another
+            config's, the error names both. Defaults to None.
 
     Raises:
         WorkDirNotEmptyError: ``work_dir`` holds checkpoints and ``force`` is
             False; the message says how to resume or start elsewhere.
+        OtherRunError: The same, when they are another config's: the message
+            says so and names it.
     """
     found = list_checkpoints(work_dir)
     if not found:
         return
     if not force:
+        other = run_name and earlier_run_name(work_dir, run_name)
+        if other and other != run_name:
+            raise _other_run(work_dir, other, run_name, found)
         names = ', '.join(osp.basename(p) for p in found[:5])
         raise WorkDirNotEmptyError(
             f'{work_dir} already holds checkpoints of an earlier run '
@@ -80,6 +145,15 @@ def refuse_to_overwrite(work_dir: str, force: bool = False) -> None:
         f'--force: moved {len(found)} earlier checkpoints into '
         f'{backup}; starting fresh.',
         logger='current')
+
+
+def refuse_other_run(checkpoint: str, run_name: str) -> None:
+    """Stop ``--resume`` from continuing a checkpoint that another config's
+    run wrote into the work dir (:class:`OtherRunError`)."""
+    other = checkpoint_run_name(checkpoint)
+    if other is not None and other != run_name:
+        work_dir = osp.dirname(checkpoint)
+        raise _other_run(work_dir, other, run_name, list_checkpoints(work_dir))
 
 
 def _loads(path: str) -> bool:

@@ -122,11 +122,13 @@ def set_split(dataset_cfg: dict, split: str) -> dict:
 
 
 def eval_pipeline(img_size: int, crop_ratio: Optional[float] = None) -> list:
-    """Resize the short side and centre crop to ``img_size``."""
+    """Resize the short side and centre crop to ``img_size``; a bad image
+    stops the evaluation with its name (a k-NN score over a silently smaller
+    set is not comparable)."""
     if crop_ratio is None:
         crop_ratio = 224 / 256 if img_size >= 128 else 1.
     return [
-        dict(type='LoadImageFromFile'),
+        dict(type='LoadImageFromFileSafe', on_error='raise'),
         dict(
             type='ResizeEdge',
             scale=int(round(img_size / crop_ratio)),

@@ -1,0 +1,77 @@
+"""Benchmark configs load images safely and inherit flatly (issues 11, 13).
+
+Training skips a bad image (``LoadImageFromFileSafe``; ``tools/train.py``
+adds the ``BadImageHook`` that names and bounds the skips); validation and
+test name the file and stop (``on_error='raise'``). Every config is at most
+three files deep, and no ViT-B config inherits a ViT-S one.
+"""
+import glob
+import os.path as osp
+
+import pytest
+from conftest import REPO_ROOT
+from mmengine.config import Config
+
+from dilemma_mm.utils import load_config
+
+BENCHMARKS = osp.join(REPO_ROOT, 'configs', 'benchmarks')
+CONFIGS = sorted(glob.glob(osp.join(BENCHMARKS, '*.py')))
+IMAGENET = [c for c in CONFIGS if c.endswith(('_in1k.py', '_in100.py'))]
+LOADERS = ('LoadImageFromFile', 'LoadImageFromFileSafe')
+
+
+def image_loaders(dataset: dict) -> list:
+    """The image-loading transforms of a dataset config's pipeline, through
+    dataset wrappers (``dataset``/``datasets``)."""
+    found = [
+        t for t in dataset.get('pipeline', [])
+        if str(t.get('type')).split('.')[-1] in LOADERS
+    ]
+    for inner in [dataset.get('dataset')] + list(dataset.get('datasets', [])):
+        if inner:
+            found += image_loaders(inner)
+    return found
+
+
+def test_the_imagenet_benchmarks_are_checked():
+    assert len(IMAGENET) == 8
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_images_are_loaded_safely(path):
+    cfg = load_config(path)
+    for split in ('train', 'val', 'test'):
+        loaders = image_loaders(cfg[f'{split}_dataloader']['dataset'])
+        assert loaders, f'{split}: no image loader found'
+        for loader in loaders:
+            assert loader['type'].split('.')[-1] == 'LoadImageFromFileSafe', (
+                f'{split} pipeline loads with {loader["type"]}')
+            # Training skips; an evaluation stops at the file it names.
+            expected = 'skip' if split == 'train' else 'raise'
+            assert loader.get('on_error', 'skip') == expected, split
+
+
+def inheritance_chains(path: str) -> list:
+    """Every chain of config files from ``path`` up through its bases."""
+    bases = [
+        Config._get_cfg_path(base, path)[0]
+        for base in Config._get_base_files(path)
+    ]
+    if not bases:
+        return [[path]]
+    return [[path] + chain for base in bases
+            for chain in inheritance_chains(base)]
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_inheritance_is_flat(path):
+    chains = inheritance_chains(path)
+    deepest = max(chains, key=len)
+    assert len(deepest) <= 3, ' -> '.join(map(osp.basename, deepest))
+    size = osp.basename(path).split('_')[0].split('-')[:2]  # vit-base
+    for chain in chains:
+        for base in chain[1:]:
+            name = osp.basename(base)
+            if name.startswith('vit-'):
+                assert name.split('-')[:2] == size, (
+                    f'{osp.basename(path)} inherits {name}')
