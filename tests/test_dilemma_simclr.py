@@ -59,7 +59,7 @@ def test_misplacement_targets_of_both_views():
     model = build(simclr_cfg())
     seen = []
 
-    def record(tokens, keep, pos):
+    def record(tokens, keep, pos, **kwargs):
         seen.append((keep, pos))
         return dict(loss_dilemma=tokens.sum() * 0)
 

@@ -42,6 +42,11 @@ def test_loss_is_bce_against_pos_ne_keep():
     losses['loss_dilemma'].backward()
     assert tokens.grad.abs().sum() > 0
     assert not losses['acc_dilemma'].requires_grad
+    # A caller that ranks several calls' tokens together gets no ranking.
+    unranked = head.loss(tokens, keep, pos, with_ranking=False)
+    assert set(unranked) == {'loss_dilemma', 'acc_dilemma'}
+    torch.testing.assert_close(unranked['loss_dilemma'],
+                               losses['loss_dilemma'])
 
 
 def test_accuracy_and_pos_weight():

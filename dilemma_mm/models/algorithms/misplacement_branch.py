@@ -269,7 +269,12 @@ class MisplacementBranchMixin:
         :meth:`forward_corrupted`) counts ``n`` times: entries are weighted
         by their number of samples, so every view of the batch weighs the
         same."""
-        per_entry = [self.misplacement_head.loss(*view) for view in corrupted]
+        # One entry ranks its own tokens; several are ranked together below.
+        single = len(corrupted) == 1
+        per_entry = [
+            self.misplacement_head.loss(*view, with_ranking=single)
+            for view in corrupted
+        ]
         num_samples = [view[0].shape[0] for view in corrupted]
         total = sum(num_samples)
         results = {
@@ -278,7 +283,7 @@ class MisplacementBranchMixin:
                 for n, losses in zip(num_samples, per_entry)) / total
             for key in per_entry[0]
         }
-        if len(corrupted) > 1 and {'auc_dilemma', 'ap_dilemma'} & set(results):
+        if not single:
             # Rankings do not average: score every token of the batch
             # together, so the figures do not depend on how views were
             # grouped into backbone passes.

@@ -50,8 +50,11 @@ class MisplacementHead(BaseModule):
         """Misplacement logits of patch tokens (B, K, C) -> (B, K)."""
         return self.classifier(patch_tokens).squeeze(-1)
 
-    def loss(self, patch_tokens: torch.Tensor, keep: torch.Tensor,
-             pos: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def loss(self,
+             patch_tokens: torch.Tensor,
+             keep: torch.Tensor,
+             pos: torch.Tensor,
+             with_ranking: bool = True) -> Dict[str, torch.Tensor]:
         """BCE of the misplacement logits and detection accuracy.
 
         Args:
@@ -59,6 +62,9 @@ class MisplacementHead(BaseModule):
                 the order of ``keep``.
             keep (torch.Tensor): Grid indices of the tokens, (B, K).
             pos (torch.Tensor): Positions they were embedded at, (B, K).
+            with_ranking (bool): Also return ``auc_dilemma`` and
+                ``ap_dilemma``; False where a caller ranks the tokens of
+                several calls together. Defaults to True.
 
         Returns:
             dict[str, torch.Tensor]: ``loss_dilemma``, the token-averaged BCE
@@ -82,8 +88,9 @@ class MisplacementHead(BaseModule):
         loss = F.binary_cross_entropy_with_logits(
             logits, target, pos_weight=pos_weight)
         acc = ((logits > 0) == (target > 0)).float().mean().detach()
-        return dict(
-            loss_dilemma=self.loss_weight * loss,
-            acc_dilemma=acc,
-            auc_dilemma=binary_auc(logits, target),
-            ap_dilemma=average_precision(logits, target))
+        results = dict(loss_dilemma=self.loss_weight * loss, acc_dilemma=acc)
+        if with_ranking:
+            results.update(
+                auc_dilemma=binary_auc(logits, target),
+                ap_dilemma=average_precision(logits, target))
+        return results
