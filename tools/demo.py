@@ -25,7 +25,6 @@ Example::
 """
 import argparse
 import glob
-import inspect
 import json
 import os
 import os.path as osp
@@ -36,7 +35,7 @@ import time
 from collections import defaultdict
 from typing import Dict, List
 
-from mmpretrain.datasets import CustomDataset
+from dilemma_mm.datasets.image_folder import IMAGE_SUFFIXES
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN_CONFIG = ('configs/dilemma/'
@@ -44,9 +43,6 @@ PRETRAIN_CONFIG = ('configs/dilemma/'
                    'shapes.py')
 PROBE_CONFIG = ('configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-'
                 'pre_1xb128-linear-coslr-5e_shapes.py')
-# What CustomDataset reads, so that the folder check agrees with training.
-IMAGE_SUFFIXES = tuple(
-    inspect.signature(CustomDataset).parameters['extensions'].default)
 DETECTION_KEYS = ('auc_dilemma', 'ap_dilemma', 'acc_dilemma')
 
 

@@ -26,7 +26,6 @@ ImageNet-style folder (``DIR/train/<class>/*``, ``DIR/val/<class>/*``)
 works as ``--data``.
 """
 import argparse
-import inspect
 import math
 import os
 import os.path as osp
@@ -39,19 +38,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
-from mmpretrain.datasets import CustomDataset
 from PIL import Image
 
 import dilemma_mm  # noqa: F401  (registration)
+from dilemma_mm.datasets.image_folder import IMAGE_SUFFIXES
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
 RECIPE = osp.join(
     osp.dirname(__file__), '../../configs/dilemma/'
     'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py')
-# What CustomDataset reads, so that the folder check agrees with training.
-IMAGE_SUFFIXES = tuple(
-    inspect.signature(CustomDataset).parameters['extensions'].default)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
