@@ -5,8 +5,10 @@ votes with its ``k`` most cosine-similar bank entries, each weighted by
 ``exp(similarity / T)`` and summed per class (DINO's ``knn_classifier``,
 k=20, T=0.07). :func:`extract_features` gets class-token features from a
 backbone over a dataloader, :func:`gather_features` assembles them across
-ranks.
+ranks; :func:`build_feature_backbone` and :func:`eval_pipeline` give the
+evaluation tools their backbone and images.
 """
+import copy
 from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 import torch
@@ -14,6 +16,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine import dist
 from mmpretrain.models.utils import ClsDataPreprocessor
+
+from dilemma_mm.registry import MODELS
+from .checkpoint import load_backbone_checkpoint
 
 # Names of the normalisation settings a data preprocessor config may hold.
 _NORM_KEYS = ('mean', 'std', 'to_rgb')
@@ -228,3 +233,46 @@ def gather_features(feats: torch.Tensor,
         return None
     return (torch.stack([f.cpu() for f, _ in parts]),
             torch.stack([lbl.cpu() for _, lbl in parts]))
+
+
+def build_feature_backbone(
+        backbone_cfg: dict,
+        checkpoint: str,
+        prefix: str = 'backbone.',
+        logger=None,
+        allow_partial: bool = False) -> Tuple[nn.Module, dict]:
+    """A config's backbone with a checkpoint's weights, returning the normed
+    class token (``out_type='cls_token'``).
+
+    Build it in the config's default scope. Returns the backbone and the
+    result of :func:`load_backbone_checkpoint` (missing and unexpected keys;
+    a partial load raises unless ``allow_partial``).
+    """
+    backbone_cfg = copy.deepcopy(backbone_cfg)
+    backbone_cfg['init_cfg'] = None  # the checkpoint comes next
+    backbone_cfg['out_type'] = 'cls_token'
+    # A linear-probe config freezes stages; irrelevant without training.
+    backbone_cfg.pop('frozen_stages', None)
+    backbone = MODELS.build(backbone_cfg)
+    load_result = load_backbone_checkpoint(backbone, checkpoint, prefix,
+                                           logger, allow_partial)
+    return backbone, load_result
+
+
+def eval_pipeline(img_size: int, crop_ratio: Optional[float] = None) -> list:
+    """Resize the short side and centre crop to ``img_size``; a bad image
+    stops the evaluation with its name (a k-NN score over a silently smaller
+    set is not comparable)."""
+    if crop_ratio is None:
+        crop_ratio = 224 / 256 if img_size >= 128 else 1.
+    return [
+        dict(type='LoadImageFromFileSafe', on_error='raise'),
+        dict(
+            type='ResizeEdge',
+            scale=int(round(img_size / crop_ratio)),
+            edge='short',
+            backend='pillow',
+            interpolation='bicubic'),
+        dict(type='CenterCrop', crop_size=img_size),
+        dict(type='PackInputs'),
+    ]

@@ -33,7 +33,6 @@ import copy
 import json
 import os
 import os.path as osp
-from typing import Optional
 
 import torch
 from mmengine.config import DictAction
@@ -42,10 +41,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
 from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
+                                       build_feature_backbone, eval_pipeline,
                                        extract_features, knn_evaluate)
-from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
 
@@ -121,25 +119,6 @@ def set_split(dataset_cfg: dict, split: str) -> dict:
     return dataset_cfg
 
 
-def eval_pipeline(img_size: int, crop_ratio: Optional[float] = None) -> list:
-    """Resize the short side and centre crop to ``img_size``; a bad image
-    stops the evaluation with its name (a k-NN score over a silently smaller
-    set is not comparable)."""
-    if crop_ratio is None:
-        crop_ratio = 224 / 256 if img_size >= 128 else 1.
-    return [
-        dict(type='LoadImageFromFileSafe', on_error='raise'),
-        dict(
-            type='ResizeEdge',
-            scale=int(round(img_size / crop_ratio)),
-            edge='short',
-            backend='pillow',
-            interpolation='bicubic'),
-        dict(type='CenterCrop', crop_size=img_size),
-        dict(type='PackInputs'),
-    ]
-
-
 def knn_dataset_cfgs(cfg, args) -> dict:
     """Dataset configs of the memory bank and the queries."""
     train = copy.deepcopy(cfg.train_dataloader.dataset)
@@ -171,15 +150,10 @@ def main(argv=None) -> dict:
     init_default_scope(cfg.get('default_scope', 'dilemma_mm'))
     logger = MMLogger.get_instance('knn_eval', log_level='INFO')
 
-    backbone_cfg = copy.deepcopy(cfg.model.backbone)
-    backbone_cfg['init_cfg'] = None  # the checkpoint comes next
-    backbone_cfg['out_type'] = 'cls_token'
-    # A linear-probe config freezes stages; irrelevant without training.
-    backbone_cfg.pop('frozen_stages', None)
-    backbone = MODELS.build(backbone_cfg)
-    load_result = load_backbone_checkpoint(backbone, args.checkpoint,
-                                           args.prefix, logger,
-                                           args.allow_partial)
+    backbone, load_result = build_feature_backbone(cfg.model.backbone,
+                                                   args.checkpoint,
+                                                   args.prefix, logger,
+                                                   args.allow_partial)
     device = torch.device(args.device)
     backbone.to(device)
     preprocessor = build_cls_preprocessor(

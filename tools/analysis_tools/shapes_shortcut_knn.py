@@ -32,10 +32,9 @@ from PIL import Image
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
 from dilemma_mm.datasets.shapes import (PALETTE, TEXTURES, render_shape,
                                         sample_rng)
-from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
 from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
+                                       build_feature_backbone, eval_pipeline,
                                        extract_features, knn_evaluate)
-from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
 # Continuous nuisances are split at their median over the training images
@@ -113,26 +112,13 @@ def main(argv=None) -> dict:
     cfg = load_config(args.config)
     init_default_scope(cfg.get('default_scope', 'dilemma_mm'))
     logger = MMLogger.get_instance('shapes_shortcut_knn', log_level='INFO')
-    backbone_cfg = dict(
-        cfg.model.backbone, init_cfg=None, out_type='cls_token')
-    backbone_cfg.pop('frozen_stages', None)
-    backbone = MODELS.build(backbone_cfg)
-    load_backbone_checkpoint(backbone, args.checkpoint, args.prefix, logger)
+    backbone, _ = build_feature_backbone(cfg.model.backbone, args.checkpoint,
+                                         args.prefix, logger)
     preprocessor = build_cls_preprocessor(
         cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor'))
 
     img_size = cfg.model.backbone.get('img_size', params['size'])
-    pipeline = [
-        dict(type='LoadImageFromFileSafe', on_error='raise'),
-        dict(
-            type='ResizeEdge',
-            scale=img_size,
-            edge='short',
-            backend='pillow',
-            interpolation='bicubic'),
-        dict(type='CenterCrop', crop_size=img_size),
-        dict(type='PackInputs'),
-    ]
+    pipeline = eval_pipeline(img_size)
     feats, labels, nuisances = {}, {}, {}
     for split in ('train', 'val'):
         loader = Runner.build_dataloader(
