@@ -48,15 +48,14 @@ SAFE_CONFIG = '''_base_ = [{base!r}]
 train_dataloader = dict(drop_last=True)
 custom_hooks = [dict(type='BadImageHook', max_fraction={fraction})]
 '''
-# The one change a config needs: its train pipeline's first transform.
-SAFE_LOADER = 'train_dataloader.dataset.pipeline.0.type=LoadImageFromFileSafe'
 
 
 @pytest.mark.parametrize('workers', [0, 2])
 def test_bad_images_are_skipped_named_once_and_bounded(workers, tmp_path):
     # Probe 1 (and 6: a 1x1 image): 24 good, 4 bad images. With workers the
     # skips happen in (persistent) worker processes, not in the one that
-    # logs and counts them.
+    # logs and counts them. The recipe's own loader is used, not an
+    # override, so a config that loses LoadImageFromFileSafe fails here.
     root = make_image_folder(str(tmp_path / 'data'), per_class=12, size=32)
     bad = add_bad_images(osp.join(root, 'train', 'class_0'))
     config = tmp_path / 'safe.py'
@@ -64,7 +63,7 @@ def test_bad_images_are_skipped_named_once_and_bounded(workers, tmp_path):
         SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.5))
     loader = f'train_dataloader.num_workers={workers}'
     proc = train(
-        tmp_path / 'skip', root, 2, SAFE_LOADER, loader, config=config)
+        tmp_path / 'skip', root, 2, loader, config=config)
     for path in bad:
         assert proc.stdout.count(f'Skipping unreadable image {path}') == 1
     assert 'min_size=16' in proc.stdout  # the 1x1 image
@@ -82,7 +81,6 @@ def test_bad_images_are_skipped_named_once_and_bounded(workers, tmp_path):
         tmp_path / 'stop',
         root,
         1,
-        SAFE_LOADER,
         loader,
         config=config,
         check=False)
