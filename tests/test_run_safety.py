@@ -62,8 +62,7 @@ def test_bad_images_are_skipped_named_once_and_bounded(workers, tmp_path):
     config.write_text(
         SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.5))
     loader = f'train_dataloader.num_workers={workers}'
-    proc = train(
-        tmp_path / 'skip', root, 2, loader, config=config)
+    proc = train(tmp_path / 'skip', root, 2, loader, config=config)
     for path in bad:
         assert proc.stdout.count(f'Skipping unreadable image {path}') == 1
     assert 'min_size=16' in proc.stdout  # the 1x1 image
@@ -78,12 +77,7 @@ def test_bad_images_are_skipped_named_once_and_bounded(workers, tmp_path):
     config.write_text(
         SAFE_CONFIG.format(base=osp.join(REPO_ROOT, CONFIG), fraction=0.01))
     proc = train(
-        tmp_path / 'stop',
-        root,
-        1,
-        loader,
-        config=config,
-        check=False)
+        tmp_path / 'stop', root, 1, loader, config=config, check=False)
     assert proc.returncode != 0
     assert 'TooManyBadImagesError' in proc.stdout
     assert 'the data set copy looks broken' in proc.stdout
