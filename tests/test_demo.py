@@ -10,7 +10,7 @@ import pytest
 from conftest import load_tool
 from PIL import Image
 
-from dilemma_mm.datasets.shapes import SHAPE_CLASSES, make_shapes_dataset
+from dilemma_mm.datasets.generators import SHAPE_CLASSES, make_shapes_dataset
 
 
 def _foreign_folder(root, classes=('cat', 'dog'), per_class=(8, 4), size=40):

@@ -7,7 +7,7 @@ import sys
 
 from conftest import run_tool
 
-from dilemma_mm.datasets.shapes import SHAPE_CLASSES
+from dilemma_mm.datasets.generators import SHAPE_CLASSES
 
 
 def test_gpu_smoke_trains_and_resumes_on_cpu(tmp_path):

@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dilemma_mm.datasets.shapes import (CENTER_JITTER, MAX_ROTATION, PALETTE,
-                                        SHAPE_CLASSES, make_shapes_dataset,
-                                        render_shape, sample_rng, shape_mask)
+from dilemma_mm.datasets.generators.nuisances import (CONTINUOUS,
+                                                      nuisance_labels)
+from dilemma_mm.datasets.generators.shapes import (
+    CENTER_JITTER, MAX_ROTATION, MIN_REGION_CONTRAST, PALETTE, SHAPE_CLASSES,
+    make_shapes_dataset, render_shape, sample_rng, shape_mask)
+from dilemma_mm.datasets.generators.textures import FAMILIES
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -223,3 +226,127 @@ def test_cli(tmp_path):
     assert meta['params']['seed'] == 5
     with pytest.raises(SystemExit):
         cli.main(['--out', out, '--classes', 'blob'])
+
+
+def nearest_class_mean_accuracy(x: np.ndarray, labels: np.ndarray,
+                                train: np.ndarray) -> float:
+    """Accuracy of nearest-class-mean on features ``x`` (N, D), fitted on
+    the ``train`` rows and scored on the others."""
+    classes = np.unique(labels)
+    means = np.stack([x[train & (labels == c)].mean(0) for c in classes])
+    dists = ((x[~train, None] - means[None])**2).sum(-1)
+    return (classes[dists.argmin(1)] == labels[~train]).mean()
+
+
+def textured_sample(n_per_class: int, seed: int = 0, size: int = 32):
+    """Images, their nuisance labels and classes of the textured style."""
+    images, rows, labels = [], [], []
+    for label, shape in enumerate(SHAPE_CLASSES):
+        for i in range(n_per_class):
+            img, p = render_shape(
+                sample_rng(seed, 'train', shape, i),
+                shape,
+                size,
+                True,
+                style='textured')
+            images.append(img)
+            rows.append(nuisance_labels(p, 'textured'))
+            labels.append(label)
+    return np.stack(images), rows, np.array(labels)
+
+
+def test_textured_style_is_deterministic_and_textured():
+    a = render_shape(sample_rng(0, 'val', 'ring', 3), 'ring', style='textured')
+    b = render_shape(sample_rng(0, 'val', 'ring', 3), 'ring', style='textured')
+    flat = render_shape(sample_rng(0, 'val', 'ring', 3), 'ring')
+    assert np.array_equal(a, b) and not np.array_equal(a, flat)
+    with pytest.raises(ValueError, match='style'):
+        render_shape(sample_rng(0, 'val', 'ring', 3), 'ring', style='photo')
+    # Both regions are textured: far more distinct colours than a flat
+    # image's two jittered ones plus noise would need to vary as much.
+    _, p = render_shape(
+        sample_rng(0, 'val', 'ring', 3), 'ring', 32, True, style='textured')
+    for region in ('fg', 'bg'):
+        assert p[f'{region}_family'] in FAMILIES
+        assert np.ptp(p[f'{region}_colours'], axis=0).max() > 0
+
+
+def test_textured_nuisances_do_not_tell_classes():
+    """Mean colour, every drawn nuisance (texture families, hues,
+    luminances, orientations, periods, size, rotation, centre, light, noise)
+    and the image's colour histogram classify the shapes at chance;
+    only the outline tells them apart."""
+    n = 60
+    images, rows, labels = textured_sample(n, seed=2)
+    train = np.arange(len(labels)) % n < n // 2
+    chance = 1 / len(SHAPE_CLASSES)
+    names = sorted(rows[0])
+    nuisances = np.array([[r[k] for k in names] for r in rows])
+    nuisances = np.nan_to_num(nuisances, nan=-1.)
+    # each nuisance standardised, so none dominates the distance
+    nuisances = (nuisances - nuisances.mean(0)) / (nuisances.std(0) + 1e-6)
+    mean_rgb = images.reshape(len(images), -1, 3).mean(1)
+    # 4 x 4 x 4 colour histogram of the whole image
+    bins = (images // 64).reshape(len(images), -1, 3) @ [16, 4, 1]
+    histogram = np.stack([np.bincount(b, minlength=64) for b in bins])
+    for name, x in (('nuisances', nuisances), ('mean RGB', mean_rgb),
+                    ('colour histogram', histogram.astype(float))):
+        accuracy = nearest_class_mean_accuracy(x, labels, train)
+        assert accuracy < 2.5 * chance, (name, accuracy)
+    # every family fills figure and background of every class
+    for region in ('fg', 'bg'):
+        for label in range(len(SHAPE_CLASSES)):
+            families = {
+                r[f'{region}_family']
+                for r, y in zip(rows, labels) if y == label
+            }
+            assert families == set(range(len(FAMILIES))), (region, label)
+
+
+def test_textured_regions_differ_and_light_comes_from_any_side():
+    _, rows, _ = textured_sample(8, seed=3)
+    directions = np.bincount([r['light_direction'] for r in rows], minlength=4)
+    assert (directions > 0).all()  # all four sides, 96 images
+    for shape in SHAPE_CLASSES[:3]:
+        for i in range(10):
+            _, p = render_shape(
+                sample_rng(0, 'train', shape, i),
+                shape,
+                32,
+                True,
+                style='textured')
+            distance = np.linalg.norm(p['fg_mean_colour'] -
+                                      p['bg_mean_colour'])
+            assert distance >= MIN_REGION_CONTRAST
+
+
+def test_nuisance_labels_name_every_continuous_property():
+    for style in ('flat', 'textured'):
+        _, p = render_shape(
+            sample_rng(0, 'train', 'star', 0), 'star', 32, True, style=style)
+        labels = nuisance_labels(p, style)
+        assert set(CONTINUOUS[style]) <= set(labels)
+        categorical = set(labels) - set(CONTINUOUS[style])
+        assert all(
+            np.isnan(labels[k]) or float(labels[k]).is_integer()
+            for k in categorical)
+
+
+def test_cli_textured_style(tmp_path):
+    cli = load_cli()
+    out = str(tmp_path / 'textured')
+    meta = cli.main([
+        '--out', out, '--num-train', '2', '--num-val', '1', '--size', '16',
+        '--classes', 'ring', 'star', '--style', 'textured'
+    ])
+    assert meta['params']['style'] == 'textured'
+    image = np.asarray(Image.open(osp.join(out, 'val', 'ring', '00000.png')))
+    expected = render_shape(
+        sample_rng(0, 'val', 'ring', 0), 'ring', 16, style='textured')
+    assert np.array_equal(image, expected)
+    # The same folder asked for in the flat style is another data set.
+    flat = cli.main([
+        '--out', out, '--num-train', '2', '--num-val', '1', '--size', '16',
+        '--classes', 'ring', 'star'
+    ])
+    assert flat['params']['style'] == 'flat'

@@ -9,7 +9,7 @@ import pytest
 from conftest import run_tool
 from PIL import Image
 
-from dilemma_mm.datasets.shapes import make_shapes_dataset
+from dilemma_mm.datasets.generators import make_shapes_dataset
 
 TOOL = 'tools/analysis_tools/shapes_shortcut_knn.py'
 CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'

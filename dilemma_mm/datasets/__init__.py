@@ -1,5 +1,5 @@
+from .generators import SHAPE_CLASSES, make_shapes_dataset, render_shape
 from .load_image_safe import LoadImageFromFileSafe
-from .shapes import SHAPE_CLASSES, make_shapes_dataset, render_shape
 from .transforms import *  # noqa: F401,F403
 from .yoga82 import YOGA82
 

@@ -30,16 +30,13 @@ from mmengine.runner import Runner
 from PIL import Image
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.datasets.shapes import (PALETTE, TEXTURES, render_shape,
-                                        sample_rng)
+from dilemma_mm.datasets.generators import render_shape, sample_rng
+from dilemma_mm.datasets.generators.nuisances import (CONTINUOUS,
+                                                      nuisance_labels)
 from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
                                        build_feature_backbone, eval_pipeline,
                                        extract_features, knn_evaluate)
 from dilemma_mm.utils import load_config
-
-# Continuous nuisances are split at their median over the training images
-# (two classes, majority rate about 50 %).
-CONTINUOUS = ('radius', 'angle', 'center_x', 'light_falloff', 'noise_std')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -64,11 +61,6 @@ def read_params(data: str) -> dict:
         return json.load(f)['params']
 
 
-def nearest_palette(colour) -> int:
-    """Index of the palette colour that ``colour`` was jittered from."""
-    return int(((PALETTE - np.asarray(colour))**2).sum(1).argmin())
-
-
 def image_nuisances(path: str, split: str, params: dict,
                     check: bool) -> Dict[str, float]:
     """Draw the nuisances of one image again from its name; with ``check``
@@ -80,30 +72,27 @@ def image_nuisances(path: str, split: str, params: dict,
         shape,
         params['size'],
         return_params=True,
-        max_rotation=params['max_rotation'])
+        max_rotation=params['max_rotation'],
+        style=params.get('style', 'flat'))
     if check and not np.array_equal(image, np.asarray(Image.open(path))):
         raise SystemExit(f'{path} is not the image its name draws: the '
                          'folder was changed or written by another '
                          'generator version')
-    return dict(
-        fg_colour=nearest_palette(drawn['fg_colour']),
-        bg_colour=nearest_palette(drawn['bg_colour']),
-        fg_texture=TEXTURES.index(drawn['fg_texture']),
-        bg_texture=TEXTURES.index(drawn['bg_texture']),
-        center_x=drawn['center'][0],
-        **{k: drawn[k]
-           for k in CONTINUOUS if k != 'center_x'})
+    return nuisance_labels(drawn, params.get('style', 'flat'))
 
 
-def nuisance_labels(paths: List[str], split: str,
-                    params: dict) -> Dict[str, np.ndarray]:
+def folder_nuisances(paths: List[str], split: str,
+                     params: dict) -> Dict[str, np.ndarray]:
     """Per-image nuisance values of ``paths``, one array per nuisance
     (the first images are checked against their files)."""
     rows = [
         image_nuisances(p, split, params, check=i < 8)
         for i, p in enumerate(paths)
     ]
-    return {k: np.array([r[k] for r in rows]) for k in rows[0]}
+    return {
+        k: np.array([r[k] for r in rows], dtype=np.float64)
+        for k in rows[0]
+    }
 
 
 def main(argv=None) -> dict:
@@ -138,13 +127,16 @@ def main(argv=None) -> dict:
             loader.dataset.get_data_info(i)['img_path']
             for i in range(len(loader.dataset))
         ]
-        nuisances[split] = nuisance_labels(paths, split, params)
+        nuisances[split] = folder_nuisances(paths, split, params)
 
-    def knn_top1(train_y, val_y) -> float:
+    def knn_top1(train_y, val_y, train_has=None, val_has=None) -> float:
+        """k-NN top-1 over the images that have the property (masks)."""
+        train_has = slice(None) if train_has is None else train_has
+        val_has = slice(None) if val_has is None else val_has
         return knn_evaluate(
-            feats['train'],
+            feats['train'][train_has],
             torch.as_tensor(train_y),
-            feats['val'],
+            feats['val'][val_has],
             torch.as_tensor(val_y),
             topk=(1, ))['top1']
 
@@ -162,14 +154,22 @@ def main(argv=None) -> dict:
                 majority=majority(labels['train'].numpy(),
                                   labels['val'].numpy()))
         })
+    continuous = CONTINUOUS[params.get('style', 'flat')]
     for name, train_values in nuisances['train'].items():
         val_values = nuisances['val'][name]
-        if name in CONTINUOUS:  # above or below the training median
+        # NaN: the image has no such property (a dot texture's orientation)
+        train_has, val_has = ~np.isnan(train_values), ~np.isnan(val_values)
+        train_values, val_values = train_values[train_has], val_values[val_has]
+        if name in continuous:  # above or below the training median
             median = np.median(train_values)
-            train_values = (train_values > median).astype(np.int64)
-            val_values = (val_values > median).astype(np.int64)
+            train_values = train_values > median
+            val_values = val_values > median
+        train_values = train_values.astype(np.int64)
+        val_values = val_values.astype(np.int64)
         results['property'][name] = dict(
-            knn_top1=knn_top1(train_values, val_values),
+            knn_top1=knn_top1(train_values, val_values,
+                              torch.from_numpy(train_has),
+                              torch.from_numpy(val_has)),
             majority=majority(train_values, val_values))
     print(f'{"property":<14} {"k-NN top-1":>10} {"majority":>9}')
     for name, row in results['property'].items():

@@ -3,6 +3,9 @@
 Example::
 
     python tools/dataset_converters/make_shapes.py --out data/shapes
+    # figure and background filled with procedural textures
+    python tools/dataset_converters/make_shapes.py --style textured \
+        --out data/shapes_textured
 
 A folder whose ``meta.json`` records the same parameters is left as it is, so
 the command is cheap to repeat before every training run.
@@ -16,27 +19,39 @@ from typing import List, Optional, Sequence
 
 
 def load_shapes_module() -> ModuleType:
-    """Import ``dilemma_mm/datasets/shapes.py`` on its own.
+    """Import ``dilemma_mm/datasets/generators`` on its own.
 
     Importing the ``dilemma_mm`` package would pull in torch and mmpretrain
-    (seconds) for a generator that needs only NumPy and Pillow, so the file
-    is loaded directly; an installed package is the fallback.
+    (seconds) for generators that need only NumPy and Pillow, so the
+    package is loaded from its folder; an installed package is the
+    fallback.
     """
-    path = osp.join(
+    folder = osp.join(
         osp.dirname(osp.abspath(__file__)), '..', '..', 'dilemma_mm',
-        'datasets', 'shapes.py')
-    if not osp.isfile(path):
-        from dilemma_mm.datasets import shapes
-        return shapes
-    spec = importlib.util.spec_from_file_location('_dilemma_shapes', path)
-    module = importlib.util.module_from_spec(spec)
+        'datasets', 'generators')
+    if not osp.isfile(osp.join(folder, '__init__.py')):
+        from dilemma_mm.datasets import generators
+        return generators.shapes
+    name = '_dilemma_generators'
+    if name not in sys.modules:
+        _load_package(name, folder)
+    return importlib.import_module(f'{name}.shapes')
+
+
+def _load_package(name: str, folder: str) -> None:
+    """Import the package in ``folder`` under ``name``."""
+    spec = importlib.util.spec_from_file_location(
+        name,
+        osp.join(folder, '__init__.py'),
+        submodule_search_locations=[folder])
+    package = importlib.util.module_from_spec(spec)
     # Registered so that worker processes can unpickle its functions.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    sys.modules[spec.name] = package
+    spec.loader.exec_module(package)
 
 
-def build_parser(classes: Sequence[str]) -> argparse.ArgumentParser:
+def build_parser(classes: Sequence[str],
+                 styles: Sequence[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description='Write procedurally generated shape images in which only '
         'the shape tells the classes apart.')
@@ -47,6 +62,12 @@ def build_parser(classes: Sequence[str]) -> argparse.ArgumentParser:
         '--num-val', type=int, default=100, help='val images per class')
     parser.add_argument('--size', type=int, default=32, help='image side')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--style',
+        choices=styles,
+        default='flat',
+        help='flat: palette colours; textured: procedural textures in '
+        'figure and background')
     parser.add_argument(
         '--max-rotation',
         type=float,
@@ -69,7 +90,7 @@ def build_parser(classes: Sequence[str]) -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> dict:
     shapes = load_shapes_module()
-    args = build_parser(shapes.SHAPE_CLASSES).parse_args(argv)
+    args = build_parser(shapes.SHAPE_CLASSES, shapes.STYLES).parse_args(argv)
     return shapes.make_shapes_dataset(
         args.out,
         num_train=args.num_train,
@@ -79,7 +100,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         classes=args.classes,
         max_rotation=args.max_rotation,
         workers=args.workers,
-        force=args.force)
+        force=args.force,
+        style=args.style)
 
 
 if __name__ == '__main__':

@@ -22,6 +22,16 @@ colours anywhere in RGB and shapes anywhere in the image. With those,
 MoCo v3 could tell images apart by colour alone, and no patch said where it
 belonged; both methods' k-NN top-1 stayed near chance (11 %).
 
+Style ``'textured'`` (``make_shapes.py --style textured``) fills figure and
+background with procedural colour textures instead (:mod:`.textures`:
+gratings, checks, oriented and 1/f noise, dots), each of a random family,
+orientation, period and pair of colours drawn uniformly in hue, and lights
+the image from a random direction. No flat colour pair identifies an image
+there, as no photo texture would: it is the benchmark of shape learning
+through texture. Both regions come from the same distribution; their mean
+colours differ by at least ``MIN_REGION_CONTRAST`` so that the outline
+stays visible.
+
 The dataset is an ImageNet-style folder readable by mmpretrain's
 ``CustomDataset`` with ``data_prefix='train'`` (or ``'val'``)::
 
@@ -48,14 +58,18 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .textures import draw_texture
+
 # Alphabetical, so that the class indices here equal those CustomDataset
 # derives from the sorted folder names.
 SHAPE_CLASSES = ('arrow', 'circle', 'crescent', 'cross', 'ellipse', 'heart',
                  'hexagon', 'pentagon', 'ring', 'square', 'star', 'triangle')
 TEXTURES = ('solid', 'stripes', 'checker', 'blobs', 'grain')
 SPLITS = ('train', 'val')
-# Bump when the drawing changes, so that cached folders are regenerated.
-GENERATOR_VERSION = 3
+# Bump when a style's drawing changes, so that cached folders are
+# regenerated.
+GENERATOR_VERSION = dict(flat=3, textured=1)
+STYLES = tuple(GENERATOR_VERSION)
 # Default rotation range, degrees either way (180: any angle); objects in
 # photographs are mostly upright.
 MAX_ROTATION = 30.
@@ -73,6 +87,9 @@ CENTER_JITTER = .12
 # Range of the top-to-bottom lighting falloff (0.3: +15 % at the top edge,
 # -15 % at the bottom).
 LIGHT_FALLOFF = (.2, .5)
+# Textured style: least RGB distance between the mean colours of figure and
+# background (of 441 at most), redrawn until met.
+MIN_REGION_CONTRAST = 80.
 
 # A polygon and the value it paints into the mask: 1 adds, 0 cuts a hole.
 Stroke = Tuple[np.ndarray, int]
@@ -218,11 +235,29 @@ def _texture(rng: np.random.Generator, base: np.ndarray,
     return base + (second - base) * mix, kind
 
 
+def _textured_regions(rng: np.random.Generator,
+                      size: int) -> Tuple[np.ndarray, np.ndarray, dict]:
+    """Figure and background textures, (size, size, 3) each, whose mean
+    colours differ by at least :data:`MIN_REGION_CONTRAST`, and their
+    parameters (``fg_*`` and ``bg_*``)."""
+    fg, fg_params = draw_texture(rng, size)
+    while True:
+        bg, bg_params = draw_texture(rng, size)
+        distance = np.linalg.norm(fg_params['mean_colour'] -
+                                  bg_params['mean_colour'])
+        if distance >= MIN_REGION_CONTRAST:
+            break
+    params = {f'fg_{k}': v for k, v in fg_params.items()}
+    params.update({f'bg_{k}': v for k, v in bg_params.items()})
+    return fg, bg, params
+
+
 def render_shape(rng: np.random.Generator,
                  shape: str,
                  size: int = 64,
                  return_params: bool = False,
-                 max_rotation: float = MAX_ROTATION):
+                 max_rotation: float = MAX_ROTATION,
+                 style: str = 'flat'):
     """Draw one image of ``shape`` with all nuisances drawn from ``rng``.
 
     Args:
@@ -232,12 +267,17 @@ def render_shape(rng: np.random.Generator,
         return_params (bool): Also return the drawn nuisance parameters.
         max_rotation (float): The shape is rotated by a uniform angle in
             ``[-max_rotation, max_rotation]`` degrees; 180 for any angle.
+        style (str): ``'flat'``: two palette colours with faint textures;
+            ``'textured'``: procedural colour textures in both regions and
+            light from a random direction.
 
     Returns:
         np.ndarray | tuple: The uint8 RGB image (size, size, 3), and with
         ``return_params`` a dict of its parameters (centre, radius, angle,
-        colours, textures).
+        light, noise and the regions' colours and textures).
     """
+    if style not in STYLES:
+        raise ValueError(f'Unknown style {style!r}; choose from {STYLES}')
     # Bounding radius 28-45 % of the side: 36-58 px wide shapes at 64 px, so
     # that the outline crosses many 8 px patches.
     radius = rng.uniform(.28, .45) * size
@@ -246,31 +286,44 @@ def render_shape(rng: np.random.Generator,
     # on the left), the cue misplaced-token detection learns from.
     center = size / 2 + rng.uniform(-CENTER_JITTER, CENTER_JITTER, 2) * size
     angle = np.deg2rad(rng.uniform(-max_rotation, max_rotation))
-    colours = _two_colours(rng)
-    fg, fg_kind = _texture(rng, colours[0], size)
-    bg, bg_kind = _texture(rng, colours[1], size)
+    params = dict(
+        shape=shape, center=tuple(center), radius=radius, angle=angle)
+    if style == 'flat':
+        colours = _two_colours(rng)
+        fg, fg_kind = _texture(rng, colours[0], size)
+        bg, bg_kind = _texture(rng, colours[1], size)
+        params.update(
+            fg_colour=tuple(colours[0]),
+            bg_colour=tuple(colours[1]),
+            fg_texture=fg_kind,
+            bg_texture=bg_kind)
+    else:
+        fg, bg, region_params = _textured_regions(rng, size)
+        params.update(region_params)
     alpha = shape_mask(shape, center, radius, angle, size)[..., None]
     noise_std = rng.uniform(0, 8)
     image = alpha * fg + (1 - alpha) * bg
-    # Light from above: brighter at the top, darker at the bottom, by a
-    # random amount, like a sky/ground prior in photographs.
     light = rng.uniform(*LIGHT_FALLOFF)
-    image *= 1 + light * (.5 - _grid(size)[1][..., None] / size)
+    x, y = _grid(size)
+    if style == 'flat':
+        # Light from above: brighter at the top, darker at the bottom, by a
+        # random amount, like a sky/ground prior in photographs.
+        direction = np.pi / 2
+        along = y / size
+    else:
+        # From any side: no pixel's brightness says where it sits.
+        direction = rng.uniform(0, 2 * np.pi)
+        along = ((x - size / 2) * np.cos(direction) +
+                 (y - size / 2) * np.sin(direction)) / size + .5
+    # along: 0 at the lit edge of the image, 1 at the opposite one
+    image *= 1 + light * (.5 - along[..., None])
     image += noise_std * rng.standard_normal(image.shape, np.float32)
     image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
     if not return_params:
         return image
-    return image, dict(
-        shape=shape,
-        center=tuple(center),
-        light_falloff=light,
-        radius=radius,
-        angle=angle,
-        fg_colour=tuple(colours[0]),
-        bg_colour=tuple(colours[1]),
-        fg_texture=fg_kind,
-        bg_texture=bg_kind,
-        noise_std=noise_std)
+    params.update(
+        light_falloff=light, light_direction=direction, noise_std=noise_std)
+    return image, params
 
 
 def sample_rng(seed: int, split: str, shape: str,
@@ -291,9 +344,9 @@ def sample_rng(seed: int, split: str, shape: str,
          SHAPE_CLASSES.index(shape), index])
 
 
-def _write_folder(job: Tuple[str, str, str, int, int, int, float]) -> int:
+def _write_folder(job: Tuple[str, str, str, int, int, int, float, str]) -> int:
     """Write the images of one (split, class) folder; returns their count."""
-    root, split, shape, count, size, seed, max_rotation = job
+    root, split, shape, count, size, seed, max_rotation, style = job
     folder = osp.join(root, split, shape)
     os.makedirs(folder, exist_ok=True)
     for index in range(count):
@@ -301,7 +354,8 @@ def _write_folder(job: Tuple[str, str, str, int, int, int, float]) -> int:
             sample_rng(seed, split, shape, index),
             shape,
             size,
-            max_rotation=max_rotation)
+            max_rotation=max_rotation,
+            style=style)
         Image.fromarray(image).save(
             osp.join(folder, f'{index:05d}.png'), format='PNG')
     return count
@@ -324,7 +378,8 @@ def make_shapes_dataset(out_dir: str,
                         max_rotation: float = MAX_ROTATION,
                         workers: int = 1,
                         force: bool = False,
-                        verbose: bool = True) -> dict:
+                        verbose: bool = True,
+                        style: str = 'flat') -> dict:
     """Write the shape dataset to ``out_dir`` unless it is already there.
 
     ``meta.json`` is written last and marks a complete folder: when it holds
@@ -346,6 +401,8 @@ def make_shapes_dataset(out_dir: str,
         workers (int): Processes drawing (split, class) folders in parallel.
         force (bool): Regenerate even if a matching dataset exists.
         verbose (bool): Print counts and time.
+        style (str): ``'flat'`` (palette colours) or ``'textured'``
+            (procedural textures in both regions); see the module docstring.
 
     Returns:
         dict: The content of ``meta.json``.
@@ -360,6 +417,8 @@ def make_shapes_dataset(out_dir: str,
                          f'{max_rotation}')
     if min(num_train, num_val) < 0 or size < 8:
         raise ValueError('num_train and num_val must be >= 0 and size >= 8')
+    if style not in STYLES:
+        raise ValueError(f'style must be one of {STYLES}, got {style!r}')
     params = dict(
         num_train=num_train,
         num_val=num_val,
@@ -367,7 +426,8 @@ def make_shapes_dataset(out_dir: str,
         seed=seed,
         classes=classes,
         max_rotation=max_rotation,
-        version=GENERATOR_VERSION)
+        style=style,
+        version=GENERATOR_VERSION[style])
     out_dir = osp.abspath(out_dir)
     meta = _read_meta(out_dir)
     if not force and meta is not None and meta.get('params') == params:
@@ -386,8 +446,8 @@ def make_shapes_dataset(out_dir: str,
     tmp_dir = f'{out_dir}.tmp-{os.getpid()}'
     shutil.rmtree(tmp_dir, ignore_errors=True)
     counts = dict(train=num_train, val=num_val)
-    jobs = [(tmp_dir, split, shape, counts[split], size, seed, max_rotation)
-            for split in SPLITS for shape in classes]
+    jobs = [(tmp_dir, split, shape, counts[split], size, seed, max_rotation,
+             style) for split in SPLITS for shape in classes]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             written = sum(pool.map(_write_folder, jobs))
@@ -423,6 +483,6 @@ def make_shapes_dataset(out_dir: str,
 
 
 __all__ = [
-    'SHAPE_CLASSES', 'TEXTURES', 'render_shape', 'shape_mask', 'sample_rng',
-    'make_shapes_dataset'
+    'SHAPE_CLASSES', 'STYLES', 'TEXTURES', 'render_shape', 'shape_mask',
+    'sample_rng', 'make_shapes_dataset'
 ]
