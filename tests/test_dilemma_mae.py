@@ -65,7 +65,8 @@ def test_decoder_and_targets_follow_true_positions():
 
     model.head.loss = record_head
     data = model.data_preprocessor(batch(), True)
-    keep, pos = model.read_keep_pos(data['data_samples'], 0, 'cpu')
+    (keep, pos), = model.collate_token_layouts(data['data_samples'],
+                                               [data['inputs']])
     assert (keep != pos).any()  # some tokens misplaced
     losses = model(**data, mode='loss')
     assert set(losses) == {

@@ -89,13 +89,15 @@ def test_keep_pos_reach_the_model_batched():
     model = _build(_mocov3_cfg())
     data = model.data_preprocessor(_batch(), True)
     samples = data['data_samples']
-    for view in range(2):
-        keep, pos = model.read_keep_pos(samples, view, torch.device('cpu'))
+    layouts = model.collate_token_layouts(samples, data['inputs'])
+    for view, (keep, pos) in enumerate(layouts):
         assert keep.dtype == pos.dtype == torch.long
         assert keep.shape == pos.shape == (4, 8)
         expected = np.stack([s.keep[view] for s in samples])
         np.testing.assert_array_equal(keep.numpy(), expected)
-    assert model.read_keep_pos(samples[:0], 0, 'cpu') == (None, None)
+        expected = np.stack([s.pos[view] for s in samples])
+        np.testing.assert_array_equal(pos.numpy(), expected)
+    assert model.collate_token_layouts(samples[:0], data['inputs']) is None
 
 
 def test_loss_keys_and_one_finite_optimizer_step():
@@ -211,8 +213,8 @@ def test_dilemma_alone():
         [pipeline(dict(img=np.zeros((32, 32, 3), np.uint8)))] * 2)
     data = model.data_preprocessor(batch, True)
     assert model(**data, mode='loss')['loss_dilemma'] > 0
-    with pytest.raises(IndexError, match='one view'):
-        model.read_keep_pos(data['data_samples'], 1, 'cpu')
+    with pytest.raises(IndexError, match='hold one view, not 2'):
+        model([data['inputs']] * 2, data['data_samples'], mode='loss')
 
 
 def test_tiny_run_beats_all_negative_rate():

@@ -4,9 +4,9 @@ from .dilemma_mae import DilemmaMAE
 from .dilemma_mocov3 import DilemmaMoCoV3
 from .dilemma_simclr import DilemmaSimCLR
 from .dino import DINO
-from .misplacement_branch import MisplacementBranchMixin
+from .misplacement_branch import MisplacementBranchMixin, TokenLayout
 
 __all__ = [
     'DILEMMA', 'DilemmaMoCoV3', 'MisplacementBranchMixin', 'DINO',
-    'DilemmaDINO', 'DilemmaSimCLR', 'DilemmaMAE'
+    'DilemmaDINO', 'DilemmaSimCLR', 'DilemmaMAE', 'TokenLayout'
 ]

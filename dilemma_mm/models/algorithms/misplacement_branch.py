@@ -10,21 +10,13 @@ from dilemma_mm.evaluation.detection_metrics import (average_precision,
 from dilemma_mm.registry import MODELS
 from .view_groups import group_by_size, split_views
 
-# (patch tokens (B, K, C), keep (B, K), pos (B, K)) of one corrupted view
-CorruptedView = Tuple[torch.Tensor, torch.Tensor, torch.Tensor]
-
-
-def _too_few_views(num_views: int, view: int) -> IndexError:
-    held = 'one view' if num_views == 1 else f'{num_views} views'
-    return IndexError(f'`keep`/`pos` hold {held}, not {view + 1}.')
-
 
 class TokenLayout(NamedTuple):
-    """The sparse, misplaced token layout of one view, batched on the
-    model's device."""
+    """Which patches of a view enter the encoder and at which positions,
+    batched on the model's device: the one carrier of ``keep``/``pos``
+    from collation to the misplacement loss."""
     keep: torch.Tensor  # (B, K) grid indices of the encoded patches
     pos: torch.Tensor  # (B, K) positions whose embeddings they receive
-    grid: Optional[Tuple[int, int]]  # the (rows, cols) they index, if known
 
 
 class MisplacementBranchMixin:
@@ -36,21 +28,18 @@ class MisplacementBranchMixin:
     Mix it in before a :class:`BaseSelfSupervisor` whose ``backbone`` is a
     :class:`DilemmaViT` (``class DilemmaX(MisplacementBranchMixin, X)``):
     the wrapper takes X's arguments plus ``misplacement_head`` and builds
-    the head after X's modules. Encode each corrupted view with
-    :meth:`forward_corrupted` and add :meth:`misplacement_loss` to the loss
+    the head after X's modules. Encode the corrupted views with
+    :meth:`forward_corrupted_views` (or one pass with
+    :meth:`forward_corrupted`) and add :meth:`misplacement_loss` to the loss
     dict; the wrapper overrides only what X encodes.
 
-    ``keep`` and ``pos`` travel from ``TokenDropTransform`` through
-    ``PackInputs(algorithm_keys=['keep', 'pos'])`` as data fields of each
-    ``DataSample``: a list of int64 arrays (K_v, ), one per view, or one
-    array for a single-view pipeline. :meth:`collate_token_layouts` stacks
-    them per view over the batch (the samples of a batch must share each
-    view's size, hence ``K_v``), checks them on the host against the grid
-    they carry and moves all views to the device in one transfer; a
-    wrapper calls it once per batch and hands the layouts on. Samples
-    without them are encoded densely and uncorrupted. Views of one size
-    share a backbone pass (``forward_corrupted(cat(views), data_samples,
-    [i, j, ...], layouts)``); the loss still weighs every view alike.
+    ``keep`` and ``pos`` come from ``TokenDropTransform`` through
+    ``PackInputs(algorithm_keys=['keep', 'pos'])``: per sample, one int
+    array (K_v, ) per view, or one array for a single view. They are
+    collated once per batch (:meth:`collate_token_layouts`: checked on the
+    host, one transfer); samples without them are encoded densely and
+    uncorrupted. Views of one size share a backbone pass; the loss still
+    weighs every view alike.
     """
 
     def __init__(self,
@@ -74,33 +63,40 @@ class MisplacementBranchMixin:
             misplacement_head = MODELS.build(cfg)
         self.misplacement_head = misplacement_head
 
-    @staticmethod
     @torch.compiler.disable
     def collate_token_layouts(
-            data_samples: Optional[List[DataSample]],
-            device: Union[str, torch.device]) -> Optional[List[TokenLayout]]:
-        """``keep``/``pos`` of every view, checked on the host and moved to
-        ``device`` in one transfer; None when the samples do not carry them.
+        self,
+        data_samples: Optional[List[DataSample]],
+        views: Sequence[torch.Tensor],
+        indices: Optional[Sequence[int]] = None
+    ) -> Optional[List[TokenLayout]]:
+        """``keep``/``pos`` of ``views``, checked and stacked on the host and
+        moved to their device in one transfer; None when the samples do not
+        carry them.
 
-        Per view the samples' int64 arrays are stacked into (B, K_v). When
-        they carry their ``grid`` (``GridIndices`` from
-        ``TokenDropTransform``), the samples must agree on it and the
-        values are range-checked here, on the host, so the backbone only
-        compares grids and never reads indices back from the device. All
-        views then travel as one flat int64 buffer (pinned and
-        ``non_blocking`` to a GPU) and are split into views of it there.
+        The one place ``keep``/``pos`` are validated: against each view's
+        patch grid, before the backbone gathers with them unchecked, so a
+        training step reads nothing back from the device. Per view the
+        samples' int arrays (K_v, ) are stacked into (B, K_v) (the samples
+        of a batch share each view's size, hence ``K_v``), and all views
+        travel as one flat int64 buffer (pinned and ``non_blocking`` to a
+        GPU), split into views of it there.
 
         Args:
             data_samples (list[DataSample], optional): Carry ``keep`` and
-                ``pos``: one array per sample, or a list of them per view.
-            device (str | torch.device): Where the model runs.
+                ``pos``: a list with one array per view, or one array.
+            views (Sequence[torch.Tensor]): The images of the views to
+                collate, (B, C_in, H_v, W_v) each.
+            indices (Sequence[int], optional): The index of each of
+                ``views`` in ``keep``/``pos``. Defaults to 0, 1, ...
 
         Returns:
-            list[TokenLayout] | None: One layout per view.
+            list[TokenLayout] | None: One layout per view of ``views``.
         """
         if not data_samples or not all('keep' in sample and 'pos' in sample
                                        for sample in data_samples):
             return None
+        indices = list(range(len(views)) if indices is None else indices)
 
         def per_view(value) -> list:
             return list(value) if isinstance(value, (list, tuple)) else [value]
@@ -108,65 +104,69 @@ class MisplacementBranchMixin:
         keep = [per_view(sample.keep) for sample in data_samples]
         pos = [per_view(sample.pos) for sample in data_samples]
         num_views = len(keep[0])
-        if any(len(views) != num_views for views in keep + pos):
+        if any(len(sample_views) != num_views for sample_views in keep + pos):
             raise ValueError('The samples of a batch carry `keep`/`pos` for '
                              'different numbers of views.')
-        host, grids = [], []  # (keep, pos) (B, K_v) int64 arrays per view
-        for view in range(num_views):
-            arrays = [[sample[view] for sample in key] for key in (keep, pos)]
-            grid_set = {
-                getattr(array, 'grid', None)
-                for key in arrays
-                for array in key
-            }
-            if len(grid_set) > 1:
-                raise ValueError(f'View {view}: the samples\' `keep`/`pos` '
-                                 f'were drawn for different grids '
-                                 f'{sorted(map(str, grid_set))}.')
-            grid = grid_set.pop()
-            view_keep, view_pos = (np.stack(
-                [np.asarray(a, dtype=np.int64) for a in key])
-                                   for key in arrays)  # (B, K_v) each
+        if max(indices) >= num_views:
+            held = 'one view' if num_views == 1 else f'{num_views} views'
+            raise IndexError(f'`keep`/`pos` hold {held}, not '
+                             f'{max(indices) + 1}.')
+        host = []  # per view: keep and pos, (B, K_v) int64 arrays
+        for index, view in zip(indices, views):
+            grid = self.backbone.patch_grid(view.shape[-2:])
+            view_keep = self._check_view_indices(
+                'keep', [arrays[index] for arrays in keep], index, grid)
+            view_pos = self._check_view_indices(
+                'pos', [arrays[index] for arrays in pos], index, grid)
             if view_keep.shape != view_pos.shape:
-                raise ValueError(f'View {view}: `keep` {view_keep.shape} and '
-                                 f'`pos` {view_pos.shape} differ in shape.')
-            if grid is not None and view_keep.size:
-                num_tokens = grid[0] * grid[1]
-                for name, idx in (('keep', view_keep), ('pos', view_pos)):
-                    if idx.min() < 0 or idx.max() >= num_tokens:
-                        raise IndexError(
-                            f'View {view}: `{name}` holds indices outside '
-                            f'its {grid[0]}x{grid[1]} patch grid.')
-            host.append((view_keep, view_pos))
-            grids.append(grid)
+                raise ValueError(
+                    f'View {index}: `keep` {view_keep.shape} and `pos` '
+                    f'{view_pos.shape} must have the same shape.')
+            host += [view_keep, view_pos]
 
-        flat = torch.from_numpy(
-            np.concatenate([a.ravel() for pair in host for a in pair]))
-        device = torch.device(device)
+        device = views[0].device
+        flat = torch.from_numpy(np.concatenate([a.ravel() for a in host]))
         if device.type == 'cuda':
             flat = flat.pin_memory()
         flat = flat.to(device, non_blocking=True)  # the one transfer
-        chunks = iter(flat.split([a.size for pair in host for a in pair]))
-        return [
-            TokenLayout(
-                next(chunks).view(view_keep.shape),
-                next(chunks).view(view_pos.shape), grid)
-            for (view_keep, view_pos), grid in zip(host, grids)
+        chunks = [
+            chunk.view(a.shape)
+            for chunk, a in zip(flat.split([a.size for a in host]), host)
         ]
+        return [TokenLayout(*pair) for pair in zip(chunks[::2], chunks[1::2])]
 
-    @classmethod
-    def read_keep_pos(
-        cls, data_samples: Optional[List[DataSample]], view: int,
-        device: Union[str, torch.device]
-    ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
-        """``keep`` and ``pos`` of one view as LongTensors (B, K), or
-        ``(None, None)`` when the data samples do not carry them."""
-        layouts = cls.collate_token_layouts(data_samples, device)
-        if layouts is None:
-            return None, None
-        if view >= len(layouts):
-            raise _too_few_views(len(layouts), view)
-        return layouts[view].keep, layouts[view].pos
+    def _check_view_indices(self, name: str, arrays: list, view: int,
+                            grid: Tuple[int, int]) -> np.ndarray:
+        """The samples' ``name`` arrays of one view, (K, ) each, stacked into
+        (B, K) int64 once checked against the view's patch ``grid``."""
+        rows, cols = grid
+        drawn = {getattr(array, 'grid', None) for array in arrays}
+        drawn -= {None, (rows, cols)}
+        if drawn:  # the pipeline cut this view with another patch size
+            drawn_rows, drawn_cols = drawn.pop()
+            patch_size = self.backbone.patch_embed.projection.kernel_size
+            raise ValueError(
+                f'View {view}: `keep`/`pos` were drawn for a {drawn_rows}x'
+                f'{drawn_cols} patch grid, but this backbone (patch size '
+                f'{patch_size}) cuts the view into a {rows}x{cols} grid. '
+                'Give TokenDropTransform the patch_size of the backbone.')
+        arrays = [np.asarray(array) for array in arrays]
+        for array in arrays:
+            if array.dtype.kind not in 'iu':
+                raise TypeError(f'View {view}: `{name}` must hold integer '
+                                f'grid indices, got {array.dtype}.')
+        shapes = sorted({array.shape for array in arrays})
+        if len(shapes) > 1 or len(shapes[0]) != 1:
+            raise ValueError(
+                f'View {view}: `{name}` must be one array of shape (K, ) per '
+                f'sample, the same K in every sample, got shapes {shapes}.')
+        indices = np.stack(arrays).astype(np.int64)  # (B, K)
+        if indices.size and (indices.min() < 0
+                             or indices.max() >= rows * cols):
+            raise IndexError(f'View {view}: `{name}` holds indices outside '
+                             f'its {rows}x{cols} patch grid [0, '
+                             f'{rows * cols}).')
+        return indices
 
     def forward_corrupted(
         self,
@@ -174,7 +174,7 @@ class MisplacementBranchMixin:
         data_samples: Optional[List[DataSample]],
         view: Union[int, Sequence[int]],
         layouts: Optional[Sequence[TokenLayout]] = None
-    ) -> Tuple[Tuple[torch.Tensor, ...], CorruptedView]:
+    ) -> Tuple[Tuple[torch.Tensor, ...], Tuple[torch.Tensor, TokenLayout]]:
         """Encode view ``view`` sparsely at its (misplaced) positions.
 
         Several views of one size (hence one ``K``) go through the backbone
@@ -187,59 +187,54 @@ class MisplacementBranchMixin:
             data_samples (list[DataSample], optional): Carry ``keep``/``pos``.
             view (int | Sequence[int]): Index of the view in ``keep``/``pos``,
                 or the indices of the concatenated views.
-            layouts (Sequence[TokenLayout], optional): The layouts of
-                :meth:`collate_token_layouts`, collated once per batch by
-                the caller. Defaults to None: collate ``data_samples`` here.
+            layouts (Sequence[TokenLayout], optional): The layouts of every
+                view, collated once per batch by the caller
+                (:meth:`forward_corrupted_views` does). Defaults to None:
+                collate the views of this pass here.
 
         Returns:
             tuple: The backbone outputs (as its ``out_type`` says, e.g. the
-            class token (B, C)) and ``(patch_tokens, keep, pos)`` for
-            :meth:`misplacement_loss`.
+            class token (B, C)) and ``(patch_tokens, layout)`` for
+            :meth:`misplacement_loss`, patch tokens (B, K, C).
         """
         views = [view] if isinstance(view, int) else list(view)
-        if layouts is None:
-            layouts = self.collate_token_layouts(data_samples, img.device)
-        keep = pos = grid = None
-        if layouts is not None:
-            if max(views) >= len(layouts):
-                raise _too_few_views(len(layouts), max(views))
-            grids = {layouts[index].grid for index in views}
-            if len(grids) > 1:
-                raise ValueError(f'Views {views} share a pass but were drawn '
-                                 f'for different grids {grids}.')
-            grid = grids.pop()
-            keep = torch.cat([layouts[index].keep for index in views])
-            pos = torch.cat([layouts[index].pos for index in views])
-        outs, patch_tokens = self.backbone.forward_with_patch_tokens(
-            img, keep, pos, grid)  # patch_tokens: (n_views * B, K, C)
-        if keep is None:  # dense and uncorrupted: nothing misplaced
+        if layouts is None:  # collate the views of this pass here
+            layouts = self.collate_token_layouts(data_samples,
+                                                 img.chunk(len(views)), views)
+        else:
+            layouts = [layouts[index] for index in views]
+        if layouts is None:  # dense and in place: nothing misplaced
+            outs, patch_tokens = self.backbone.forward_with_patch_tokens(img)
             keep = torch.arange(
                 patch_tokens.shape[1],
                 device=img.device).expand(img.shape[0], -1)  # (B, L)
-            pos = keep
-        return outs, (patch_tokens, keep, pos)
+            return outs, (patch_tokens, TokenLayout(keep, keep))
+        # the views of the pass, view after view: (n_views * B, K) each
+        layout = TokenLayout(*map(torch.cat, zip(*layouts)))
+        outs, patch_tokens = self.backbone.forward_with_patch_tokens(
+            img, layout.keep, layout.pos)  # (n_views * B, K, C) tokens
+        return outs, (patch_tokens, layout)
 
     def forward_corrupted_views(
         self, views: Sequence[torch.Tensor],
-        data_samples: Optional[List[DataSample]],
-        layouts: Optional[Sequence[TokenLayout]]
-    ) -> Tuple[List[tuple], List[CorruptedView]]:
-        """Encode every view sparsely, views of one size in one pass.
+        data_samples: Optional[List[DataSample]]
+    ) -> Tuple[List[tuple], List[Tuple[torch.Tensor, TokenLayout]]]:
+        """Encode every view sparsely, views of one size in one pass, with
+        ``keep``/``pos`` collated once for all.
 
         Args:
             views (Sequence[torch.Tensor]): The views, (B, C_in, H_v, W_v)
                 each, in the order of ``keep``/``pos``.
             data_samples (list[DataSample], optional): Carry ``keep``/``pos``.
-            layouts (Sequence[TokenLayout], optional): Their collated form
-                (:meth:`collate_token_layouts`).
 
         Returns:
             tuple: The backbone outputs of each view, split from the passes,
-            and one :data:`CorruptedView` per pass for
+            and one ``(patch_tokens, layout)`` per pass for
             :meth:`misplacement_loss`.
         """
+        layouts = self.collate_token_layouts(data_samples, views)
         outs_per_view: List[tuple] = []
-        corrupted: List[CorruptedView] = []
+        corrupted: List[Tuple[torch.Tensor, TokenLayout]] = []
         for group in group_by_size(views):
             outs, group_corrupted = self.forward_corrupted(
                 torch.cat([views[i] for i in group]), data_samples, group,
@@ -260,10 +255,13 @@ class MisplacementBranchMixin:
         return outs_per_view
 
     def misplacement_loss(
-            self,
-            corrupted: Sequence[CorruptedView]) -> Dict[str, torch.Tensor]:
+        self, corrupted: Sequence[Tuple[torch.Tensor, TokenLayout]]
+    ) -> Dict[str, torch.Tensor]:
         """``loss_dilemma`` and ``acc_dilemma`` averaged over the views;
         ``auc_dilemma`` and ``ap_dilemma`` over all their tokens at once.
+
+        Each entry is ``(patch_tokens, layout)`` of one backbone pass, as
+        :meth:`forward_corrupted` returns it.
 
         An entry holding ``n`` concatenated views (see
         :meth:`forward_corrupted`) counts ``n`` times: entries are weighted
@@ -272,10 +270,11 @@ class MisplacementBranchMixin:
         # One entry ranks its own tokens; several are ranked together below.
         single = len(corrupted) == 1
         per_entry = [
-            self.misplacement_head.loss(*view, with_ranking=single)
-            for view in corrupted
+            self.misplacement_head.loss(
+                tokens, layout.keep, layout.pos, with_ranking=single)
+            for tokens, layout in corrupted
         ]
-        num_samples = [view[0].shape[0] for view in corrupted]
+        num_samples = [tokens.shape[0] for tokens, _ in corrupted]
         total = sum(num_samples)
         results = {
             key:
@@ -290,10 +289,10 @@ class MisplacementBranchMixin:
             with torch.no_grad():
                 logits = torch.cat([
                     self.misplacement_head(tokens).flatten()
-                    for tokens, _, _ in corrupted
+                    for tokens, _ in corrupted
                 ])
-                target = torch.cat([(pos != keep).flatten()
-                                    for _, keep, pos in corrupted])
+                target = torch.cat([(layout.pos != layout.keep).flatten()
+                                    for _, layout in corrupted])
             results.update(
                 auc_dilemma=binary_auc(logits, target),
                 ap_dilemma=average_precision(logits, target))
