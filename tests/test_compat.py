@@ -250,3 +250,38 @@ def test_fixes_can_be_turned_off(monkeypatch):
     assert compat.fix_enabled('checkpoint_globals')
     monkeypatch.setenv(compat.COMPAT_OFF_ENV, 'all')
     assert not any(compat.fix_enabled(name) for name in compat.FIXES)
+
+
+class _StubHub:
+    """mmpretrain's ``ModelHub.get`` where it knows ``resnet18`` only."""
+    found = object()
+
+    def __call__(self, name):
+        if name == 'resnet18':
+            return self.found
+        raise ValueError(f'Failed to find model "{name}"')
+
+
+def test_model_hub_untouched_for_names_mmpretrain_knows():
+    """Where mmpretrain's lookup answers, its answer (or its error for a
+    name neither index has) is what the patched lookup gives."""
+    stub = _StubHub()
+    get = compat.model_hub_get(stub)
+    assert get('resnet18') is stub.found
+    with pytest.raises(ValueError, match='Failed to find model "nope"'):
+        get('nope')
+    ours = get('dilemma-mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k')
+    assert ours.config.model.type.endswith('DilemmaMoCoV3')
+    assert ours.config.model._scope_ == 'dilemma_mm'
+
+
+def test_model_hub_off_leaves_mmpretrain_alone(monkeypatch):
+    from mmpretrain.apis.model import ModelHub
+    original = ModelHub.get.__wrapped__
+    for off, patched in (('model_hub', False), ('adjust_hue', True)):
+        monkeypatch.setattr(ModelHub, 'get', original)
+        monkeypatch.setattr(compat, '_APPLIED', False)
+        monkeypatch.setattr(compat, 'APPLIED_FIXES', [])
+        monkeypatch.setenv(compat.COMPAT_OFF_ENV, off)
+        assert ('model_hub' in compat.apply_compat_patches()) == patched
+        assert (ModelHub.get is not original) == patched
