@@ -169,9 +169,20 @@ def test_baseline_equals_mocov3(keys):
     batch = _batch(drop_ratio=0., misplace_prob=0., keys=keys)
 
     expected = mocov3(**mocov3.data_preprocessor(batch, True), mode='loss')
+    seen = []
+    head_loss = dilemma.misplacement_head.loss
+
+    def record(tokens, keep, pos, **kwargs):
+        seen.append((keep, pos))
+        return head_loss(tokens, keep, pos, **kwargs)
+
+    dilemma.misplacement_head.loss = record
     losses = dilemma(**dilemma.data_preprocessor(batch, True), mode='loss')
     torch.testing.assert_close(losses['loss_mocov3'], expected['loss'])
-    assert losses['acc_dilemma'] >= 0  # the branch ran, all negatives
+    # the branch ran on both views, every token kept in place: all negative
+    (keep, pos), = seen
+    torch.testing.assert_close(keep, torch.arange(GRID).expand(8, -1))
+    torch.testing.assert_close(pos, keep)
 
     for model in (mocov3, dilemma):
         optim_wrapper = OptimWrapper(
