@@ -12,7 +12,8 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 
-from dilemma_mm.models.algorithms import DILEMMA, DilemmaMoCoV3
+from dilemma_mm.models.algorithms import (DILEMMA, DilemmaMoCoV3,
+                                          collate_token_layouts)
 from dilemma_mm.registry import MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -89,7 +90,7 @@ def test_keep_pos_reach_the_model_batched():
     model = _build(_mocov3_cfg())
     data = model.data_preprocessor(_batch(), True)
     samples = data['data_samples']
-    layouts = model.collate_token_layouts(samples, data['inputs'])
+    layouts = collate_token_layouts(samples, data['inputs'], model.backbone)
     for view, (keep, pos) in enumerate(layouts):
         assert keep.dtype == pos.dtype == torch.long
         assert keep.shape == pos.shape == (4, 8)
@@ -97,7 +98,8 @@ def test_keep_pos_reach_the_model_batched():
         np.testing.assert_array_equal(keep.numpy(), expected)
         expected = np.stack([s.pos[view] for s in samples])
         np.testing.assert_array_equal(pos.numpy(), expected)
-    assert model.collate_token_layouts(samples[:0], data['inputs']) is None
+    assert collate_token_layouts(samples[:0], data['inputs'],
+                                 model.backbone) is None
 
 
 def test_loss_keys_and_one_finite_optimizer_step():

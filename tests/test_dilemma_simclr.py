@@ -5,6 +5,8 @@ from mmengine.optim import OptimWrapper
 from tiny_models import (ARCH, DIMS, SeqLenRecorder, build, load_weights,
                          make_batch)
 
+from dilemma_mm.models.algorithms import collate_token_layouts
+
 GRID = 16  # 32 px views, patch 8
 
 
@@ -68,7 +70,8 @@ def test_misplacement_targets_of_both_views():
     data = model.data_preprocessor(data, True)
     model(**data, mode='loss')
     (keep, pos), = seen
-    layouts = model.collate_token_layouts(data['data_samples'], data['inputs'])
+    layouts = collate_token_layouts(data['data_samples'], data['inputs'],
+                                    model.backbone)
     for view, (view_keep, view_pos) in enumerate(layouts):
         # views concatenated, view after view
         torch.testing.assert_close(keep[4 * view:4 * view + 4], view_keep)

@@ -25,6 +25,7 @@ from tiny_models import ARCH, build
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from dilemma_mm.datasets.transforms import GridIndices
+from dilemma_mm.models.algorithms import collate_token_layouts
 from dilemma_mm.models.utils import ForeachCosineEMA
 
 # aten ops that read a tensor back to the host (a sync on a GPU): scalar
@@ -118,7 +119,8 @@ def test_sync_counter_counts():
 def test_keep_pos_collated_once_in_one_transfer():
     model = build(dino_cfg('DilemmaDINO', 'DilemmaViT'))
     data = model.data_preprocessor(dino_batch(), True)
-    layouts = model.collate_token_layouts(data['data_samples'], data['inputs'])
+    layouts = collate_token_layouts(data['data_samples'], data['inputs'],
+                                    model.backbone)
     assert len(layouts) == 5  # 2 global + 3 local crops
     # half of a 4x4 grid for the global crops, of a 2x2 one for the local
     assert [layout.pos.shape
@@ -175,8 +177,8 @@ def test_out_of_grid_indices_refused_on_the_host():
     bad = GridIndices(data['data_samples'][0].keep[1] + 16, (4, 4))
     data['data_samples'][0].keep[1] = bad
     with pytest.raises(IndexError, match='View 1: `keep`.*4x4'):
-        build(_mocov3_cfg()).collate_token_layouts(data['data_samples'],
-                                                   data['inputs'])
+        collate_token_layouts(data['data_samples'], data['inputs'],
+                              build(_mocov3_cfg()).backbone)
 
 
 @pytest.mark.parametrize(
