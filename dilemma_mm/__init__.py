@@ -1,8 +1,11 @@
 """DILEMMA for MMPretrain.
 
-Importing the package applies the compatibility fixes of
-:mod:`dilemma_mm.utils.compat` and registers every component in the
-``dilemma_mm`` registries.
+Importing the package is the one set-up step, for our tools and for a
+downstream project (``custom_imports=dict(imports=['dilemma_mm'])``): it
+applies the fixes of :mod:`dilemma_mm.utils.compat` and registers every
+component in the ``dilemma_mm`` registries. Make ``dilemma_mm`` the default
+scope, where a config does not, with mmengine's
+``init_default_scope('dilemma_mm')``.
 """
 from mmpretrain.utils import register_all_modules as _register_mmpretrain
 
@@ -12,9 +15,7 @@ apply_compat_patches()
 # Our registries fall back to mmpretrain's, which fill on import.
 _register_mmpretrain(init_default_scope=False)
 
-# apis: our model index, also registered with mmpretrain's ModelHub
 from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
-from .utils import register_all_modules, setup_env  # noqa: E402
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'register_all_modules', 'setup_env']
+__all__ = ['__version__']

@@ -150,23 +150,65 @@ def test_remote_checkpoints_go_to_mmengine(tmp_path):
     assert torch.equal(torch.load(tmp_path / 'b.pth')['w'], torch.ones(2))
 
 
-def test_patches_are_idempotent():
-    from mmengine.runner import Runner
-    before = Runner.build_dataloader
-    compat._APPLIED = False
+def _patched_objects() -> dict:
+    """What each fix replaces, by fix name, as it is now."""
+    from mmcv.image import photometric
+    from mmengine.dist import utils as dist_utils
+    from mmengine.hooks import checkpoint_hook
+    from mmengine.model.wrappers import distributed as ddp_module
+    from mmengine.runner import runner as runner_module
+    from mmengine.utils import package_utils
+    from mmpretrain.apis.model import ModelHub
+    return dict(
+        checkpoint_globals=list(torch.serialization.get_safe_globals()),
+        pkg_configs=package_utils.get_installed_path,
+        adjust_hue=photometric.adjust_hue,
+        cpu_distributed=(dist_utils._init_dist_pytorch,
+                         ddp_module.MMDistributedDataParallel.__init__),
+        atomic_checkpoints=(runner_module.save_checkpoint,
+                            checkpoint_hook.open),
+        model_hub=ModelHub.get)
+
+
+def test_patches_are_idempotent(monkeypatch):
+    """Applied again, no fix wraps its target a second time."""
+    before = _patched_objects()
+    assert set(before) == set(compat.FIXES)  # a new fix needs a line above
+    monkeypatch.setattr(compat, '_APPLIED', False)
+    monkeypatch.setattr(compat, 'APPLIED_FIXES', [])
     compat.apply_compat_patches()
-    assert Runner.build_dataloader is before
+    after = _patched_objects()
+    for name in compat.FIXES:
+        if name == 'checkpoint_globals':  # a list: compare its entries
+            assert len(after[name]) == len(before[name]), name
+        else:
+            assert after[name] == before[name], name
 
 
 # Each fix where the original works: the probe says so, and nothing changes.
 
 
 def test_fixes_in_effect_match_the_probes():
+    from packaging.version import Version
     assert compat.numpy_rejects_negative_uint8() == (np.__version__ >= '2')
-    from mmcv.image import photometric
-    assert (photometric.adjust_hue
-            is compat.adjust_hue) == ('adjust_hue' in compat.APPLIED_FIXES)
-    assert set(compat.APPLIED_FIXES) <= set(compat.FIXES)
+    torch_refuses = Version(torch.__version__.split('+')[0]) >= Version('2.6')
+    # this stack: torch >= 2.6, NumPy 2, no GPU, an editable install
+    applied = set(compat.APPLIED_FIXES)
+    assert ('checkpoint_globals' in applied) == torch_refuses
+    assert ('adjust_hue' in applied) == compat.numpy_rejects_negative_uint8()
+    assert ('pkg_configs'
+            in applied) == bool(compat.editable_install_dir()
+                                or compat.pkg_resources_missing())
+    assert {'cpu_distributed', 'atomic_checkpoints', 'model_hub'} <= applied
+    patched = _patched_objects()
+    assert (patched['adjust_hue'] is compat.adjust_hue) == ('adjust_hue'
+                                                            in applied)
+    for name in ('pkg_configs', 'model_hub'):
+        assert getattr(patched[name], '_dilemma_mm_patched',
+                       False) == (name in applied), name
+    # the module docstring tables every fix
+    for name in compat.FIXES:
+        assert f'\n{name} ' in compat.__doc__, name
 
 
 def test_checkpoint_globals_untouched_where_torch_loads_them(monkeypatch):
@@ -250,3 +292,38 @@ def test_fixes_can_be_turned_off(monkeypatch):
     assert compat.fix_enabled('checkpoint_globals')
     monkeypatch.setenv(compat.COMPAT_OFF_ENV, 'all')
     assert not any(compat.fix_enabled(name) for name in compat.FIXES)
+
+
+class _StubHub:
+    """mmpretrain's ``ModelHub.get`` where it knows ``resnet18`` only."""
+    found = object()
+
+    def __call__(self, name):
+        if name == 'resnet18':
+            return self.found
+        raise ValueError(f'Failed to find model "{name}"')
+
+
+def test_model_hub_untouched_for_names_mmpretrain_knows():
+    """Where mmpretrain's lookup answers, its answer (or its error for a
+    name neither index has) is what the patched lookup gives."""
+    stub = _StubHub()
+    get = compat.model_hub_get(stub)
+    assert get('resnet18') is stub.found
+    with pytest.raises(ValueError, match='Failed to find model "nope"'):
+        get('nope')
+    ours = get('dilemma-mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k')
+    assert ours.config.model.type.endswith('DilemmaMoCoV3')
+    assert ours.config.model._scope_ == 'dilemma_mm'
+
+
+def test_model_hub_off_leaves_mmpretrain_alone(monkeypatch):
+    from mmpretrain.apis.model import ModelHub
+    original = ModelHub.get.__wrapped__
+    for off, patched in (('model_hub', False), ('adjust_hue', True)):
+        monkeypatch.setattr(ModelHub, 'get', original)
+        monkeypatch.setattr(compat, '_APPLIED', False)
+        monkeypatch.setattr(compat, 'APPLIED_FIXES', [])
+        monkeypatch.setenv(compat.COMPAT_OFF_ENV, off)
+        assert ('model_hub' in compat.apply_compat_patches()) == patched
+        assert (ModelHub.get is not original) == patched

@@ -5,6 +5,8 @@ import pytest
 import torch
 from tiny_models import ARCH, build, load_weights, make_batch
 
+from dilemma_mm.models.algorithms import collate_token_layouts
+
 GRID = 16  # 32 px images, patch 8
 
 
@@ -65,7 +67,8 @@ def test_decoder_and_targets_follow_true_positions():
 
     model.head.loss = record_head
     data = model.data_preprocessor(batch(), True)
-    keep, pos = model.read_keep_pos(data['data_samples'], 0, 'cpu')
+    (keep, pos), = collate_token_layouts(data['data_samples'],
+                                         [data['inputs']], model.backbone)
     assert (keep != pos).any()  # some tokens misplaced
     losses = model(**data, mode='loss')
     assert set(losses) == {

@@ -12,7 +12,8 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 
-from dilemma_mm.models.algorithms import DILEMMA, DilemmaMoCoV3
+from dilemma_mm.models.algorithms import (DILEMMA, DilemmaMoCoV3,
+                                          collate_token_layouts)
 from dilemma_mm.registry import MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -89,13 +90,16 @@ def test_keep_pos_reach_the_model_batched():
     model = _build(_mocov3_cfg())
     data = model.data_preprocessor(_batch(), True)
     samples = data['data_samples']
-    for view in range(2):
-        keep, pos = model.read_keep_pos(samples, view, torch.device('cpu'))
+    layouts = collate_token_layouts(samples, data['inputs'], model.backbone)
+    for view, (keep, pos) in enumerate(layouts):
         assert keep.dtype == pos.dtype == torch.long
         assert keep.shape == pos.shape == (4, 8)
         expected = np.stack([s.keep[view] for s in samples])
         np.testing.assert_array_equal(keep.numpy(), expected)
-    assert model.read_keep_pos(samples[:0], 0, 'cpu') == (None, None)
+        expected = np.stack([s.pos[view] for s in samples])
+        np.testing.assert_array_equal(pos.numpy(), expected)
+    assert collate_token_layouts(samples[:0], data['inputs'],
+                                 model.backbone) is None
 
 
 def test_loss_keys_and_one_finite_optimizer_step():
@@ -167,9 +171,20 @@ def test_baseline_equals_mocov3(keys):
     batch = _batch(drop_ratio=0., misplace_prob=0., keys=keys)
 
     expected = mocov3(**mocov3.data_preprocessor(batch, True), mode='loss')
+    seen = []
+    head_loss = dilemma.misplacement_head.loss
+
+    def record(tokens, keep, pos, **kwargs):
+        seen.append((keep, pos))
+        return head_loss(tokens, keep, pos, **kwargs)
+
+    dilemma.misplacement_head.loss = record
     losses = dilemma(**dilemma.data_preprocessor(batch, True), mode='loss')
     torch.testing.assert_close(losses['loss_mocov3'], expected['loss'])
-    assert losses['acc_dilemma'] >= 0  # the branch ran, all negatives
+    # the branch ran on both views, every token kept in place: all negative
+    (keep, pos), = seen
+    torch.testing.assert_close(keep, torch.arange(GRID).expand(8, -1))
+    torch.testing.assert_close(pos, keep)
 
     for model in (mocov3, dilemma):
         optim_wrapper = OptimWrapper(
@@ -211,8 +226,8 @@ def test_dilemma_alone():
         [pipeline(dict(img=np.zeros((32, 32, 3), np.uint8)))] * 2)
     data = model.data_preprocessor(batch, True)
     assert model(**data, mode='loss')['loss_dilemma'] > 0
-    with pytest.raises(IndexError, match='one view'):
-        model.read_keep_pos(data['data_samples'], 1, 'cpu')
+    with pytest.raises(IndexError, match='hold one view, not 2'):
+        model([data['inputs']] * 2, data['data_samples'], mode='loss')
 
 
 def test_tiny_run_beats_all_negative_rate():

@@ -5,6 +5,8 @@ from mmengine.optim import OptimWrapper
 from tiny_models import (ARCH, DIMS, SeqLenRecorder, build, load_weights,
                          make_batch)
 
+from dilemma_mm.models.algorithms import collate_token_layouts
+
 GRID = 16  # 32 px views, patch 8
 
 
@@ -65,11 +67,13 @@ def test_misplacement_targets_of_both_views():
 
     model.misplacement_head.loss = record
     data = batch()
-    samples = model.data_preprocessor(data, True)['data_samples']
-    model(**model.data_preprocessor(data, True), mode='loss')
+    data = model.data_preprocessor(data, True)
+    model(**data, mode='loss')
     (keep, pos), = seen
-    for view in range(2):  # views concatenated, view after view
-        view_keep, view_pos = model.read_keep_pos(samples, view, 'cpu')
+    layouts = collate_token_layouts(data['data_samples'], data['inputs'],
+                                    model.backbone)
+    for view, (view_keep, view_pos) in enumerate(layouts):
+        # views concatenated, view after view
         torch.testing.assert_close(keep[4 * view:4 * view + 4], view_keep)
         torch.testing.assert_close(pos[4 * view:4 * view + 4], view_pos)
     assert (keep != pos).any()

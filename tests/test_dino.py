@@ -19,7 +19,7 @@ from tiny_models import (ARCH, DIMS, SeqLenRecorder, build, load_weights,
                          make_batch)
 
 from dilemma_mm.engine.hooks import DINOTeacherTempWarmupHook
-from dilemma_mm.models.algorithms import DINO, DilemmaDINO
+from dilemma_mm.models.algorithms import DINO, DilemmaDINO, TokenLayout
 from dilemma_mm.models.heads import DINOHead
 from dilemma_mm.registry import TRANSFORMS
 
@@ -274,8 +274,8 @@ def test_misplacement_loss_averages_crops_not_groups():
     # two global crops (8 samples) with nothing misplaced, one local crop
     # (4 samples) with everything misplaced; logits 0 say "not misplaced"
     losses = model.misplacement_loss([
-        (torch.zeros(8, 2, DIMS), keep[:8], keep[:8]),
-        (torch.zeros(4, 2, DIMS), keep[8:], keep[8:] + 1),
+        (torch.zeros(8, 2, DIMS), TokenLayout(keep[:8], keep[:8])),
+        (torch.zeros(4, 2, DIMS), TokenLayout(keep[8:], keep[8:] + 1)),
     ])
     torch.testing.assert_close(losses['acc_dilemma'], torch.tensor(2 / 3))
     torch.testing.assert_close(losses['loss_dilemma'],

@@ -25,6 +25,7 @@ from tiny_models import ARCH, build
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from dilemma_mm.datasets.transforms import GridIndices
+from dilemma_mm.models.algorithms import collate_token_layouts
 from dilemma_mm.models.utils import ForeachCosineEMA
 
 # aten ops that read a tensor back to the host (a sync on a GPU): scalar
@@ -118,9 +119,12 @@ def test_sync_counter_counts():
 def test_keep_pos_collated_once_in_one_transfer():
     model = build(dino_cfg('DilemmaDINO', 'DilemmaViT'))
     data = model.data_preprocessor(dino_batch(), True)
-    layouts = model.collate_token_layouts(data['data_samples'], 'cpu')
+    layouts = collate_token_layouts(data['data_samples'], data['inputs'],
+                                    model.backbone)
     assert len(layouts) == 5  # 2 global + 3 local crops
-    assert [layout.grid for layout in layouts] == [(4, 4)] * 2 + [(2, 2)] * 3
+    # half of a 4x4 grid for the global crops, of a 2x2 one for the local
+    assert [layout.pos.shape
+            for layout in layouts] == [(4, 8)] * 2 + [(4, 2)] * 3
     storage = {layout.keep.untyped_storage().data_ptr() for layout in layouts}
     storage |= {layout.pos.untyped_storage().data_ptr() for layout in layouts}
     assert len(storage) == 1  # views of one buffer
@@ -173,7 +177,45 @@ def test_out_of_grid_indices_refused_on_the_host():
     bad = GridIndices(data['data_samples'][0].keep[1] + 16, (4, 4))
     data['data_samples'][0].keep[1] = bad
     with pytest.raises(IndexError, match='View 1: `keep`.*4x4'):
-        build(_mocov3_cfg()).collate_token_layouts(data['data_samples'], 'cpu')
+        collate_token_layouts(data['data_samples'], data['inputs'],
+                              build(_mocov3_cfg()).backbone)
+
+
+@pytest.mark.parametrize(
+    'key,change,error,match',
+    [
+        ('keep', lambda i, a: np.stack([a, a]), ValueError,
+         r'View 0: `keep` must be one array of shape \(K, \) per sample'),
+        ('keep', lambda i, a: a + 16, IndexError,
+         r'View 0: `keep` holds indices outside its 4x4 patch grid \[0, 16\)'),
+        ('keep', lambda i, a: a - 16, IndexError, 'View 0: `keep`.*outside'),
+        ('pos', lambda i, a: a + 16, IndexError, 'View 0: `pos`.*outside'),
+        ('pos', lambda i, a: a[:4], ValueError,
+         r'View 0: `keep` \(4, 8\) and `pos` \(4, 4\) must have the same '
+         'shape'),
+        ('keep', lambda i, a: a[:4] if i == 0 else a, ValueError,
+         r'the same K in every sample, got shapes \[\(4,\), \(8,\)\]'),
+        ('keep', lambda i, a: a.astype(np.float32), TypeError,
+         'View 0: `keep` must hold integer grid indices, got float32'),
+        ('keep', lambda i, a: np.asarray(a) + 16, IndexError,
+         'View 0: `keep`.*outside'),  # a plain array, without its grid
+    ])
+def test_bad_indices_refused_on_the_host(key, change, error, match):
+    """What a pipeline that writes bad ``keep``/``pos`` gets from a train
+    step: the view, the key and what is wrong, before the first update.
+    ``change(i, array)`` spoils view 0 of sample ``i``."""
+    data = mocov3_batch()
+    for index, sample in enumerate(data['data_samples']):
+        arrays = list(sample.get(key))
+        arrays[0] = change(index, arrays[0])
+        sample.set_field(arrays, key)
+    model = build(_mocov3_cfg())
+    before = copy.deepcopy(model.state_dict())
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1))
+    with pytest.raises(error, match=match):
+        model.train_step(data, optim_wrapper)
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(value, before[name], msg=name)
 
 
 def _mocov3_per_view_losses(model, data):

@@ -132,8 +132,9 @@ def test_train_tool_budget_stop_then_resume(tiny_image_folder, tmp_path):
     first = open(work_dir / 'last_checkpoint').read()
     assert re.search(r'budget_iter_\d+\.pth$', first)
     meta = load(first)['meta']
-    # 4 iterations per epoch: 500 epochs would take minutes.
-    assert 1 <= meta['iter'] < 500 * 4
+    # the budget stopped the run, not the end of its 500 epochs, however
+    # fast the machine: the budget checkpoint says so
+    assert meta['time_budget_stop'] and meta['iter'] >= 1
     spent = spent_in(load(first))
     assert spent >= 2  # stopped once the budget was spent, not before
 

@@ -9,7 +9,8 @@ variable (paths separated by ``os.pathsep``); config paths in an index are
 relative to its directory.
 
 Once ``dilemma_mm`` is imported, ``mmpretrain.get_model`` also builds our
-models by name; ``mmpretrain.list_models`` stays mmpretrain's own. Where
+models by name (the ``model_hub`` fix of :mod:`dilemma_mm.utils.compat`);
+``mmpretrain.list_models`` stays mmpretrain's own. Where
 mmpretrain already uses a name (our copies of its baseline recipes, e.g.
 ``mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k``), the plain name stays
 mmpretrain's there and ours is ``dilemma_mm::<name>``; :func:`get_model`
@@ -22,7 +23,6 @@ mirrors) and loaded with ``weights_only=True``.
 import copy
 import difflib
 import fnmatch
-import functools
 import os
 import os.path as osp
 import warnings
@@ -283,33 +283,22 @@ def init_model(config: Union[str, PathLike, Config],
     return get_model(config, checkpoint or False, device, **kwargs)
 
 
-def register_to_mmpretrain() -> None:
-    """Let ``mmpretrain.get_model`` (and the other APIs that look names up
-    with ``ModelHub.get``) build our models by name; idempotent, applied on
-    import.
+def hub_metainfo(model_name: str):
+    """What mmpretrain's ``ModelHub.get`` returns, for one of our models:
+    its metainfo with the config loaded, built in the config's default
+    scope; None for a name that is not ours. The ``model_hub`` fix of
+    :mod:`dilemma_mm.utils.compat` asks it for every name mmpretrain's own
+    index lacks, so ``mmpretrain.get_model`` builds our models by name.
 
-    Only names mmpretrain does not know reach us, so its own models and
-    ``mmpretrain.list_models()`` stay exactly as they are; a name both
-    indexes use stays mmpretrain's, and ours is ``dilemma_mm::<name>``. A
-    model of ours is built in its config's default scope.
+    Args:
+        model_name (str): The model name, optionally as
+            ``dilemma_mm::<name>``.
     """
-    from mmpretrain.apis.model import ModelHub
-    if getattr(ModelHub.get, '_dilemma_mm_patched', False):
-        return
-    get = ModelHub.get
-
-    @functools.wraps(get)
-    def _get(model_name: str):
-        ModelHub._register_mmpretrain_models()
-        key = model_name.lower()
-        if ModelHub.has(key) or not (key.startswith(SCOPE_PREFIX)
-                                     or key in _models()):
-            return get(model_name)
-        metainfo = get_model_info(model_name)
-        cfg = load_config(metainfo.config)
-        cfg.model['_scope_'] = cfg.get('default_scope') or 'dilemma_mm'
-        metainfo.config = cfg
-        return metainfo
-
-    _get._dilemma_mm_patched = True
-    ModelHub.get = staticmethod(_get)
+    key = model_name.lower()
+    if not (key.startswith(SCOPE_PREFIX) or key in _models()):
+        return None
+    metainfo = get_model_info(model_name)
+    cfg = load_config(metainfo.config)
+    cfg.model['_scope_'] = cfg.get('default_scope') or 'dilemma_mm'
+    metainfo.config = cfg
+    return metainfo

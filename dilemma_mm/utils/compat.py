@@ -1,4 +1,5 @@
-"""Fixes for mmengine 0.10.7 and mmcv 2.2 on current PyTorch and NumPy.
+"""Fixes for mmengine 0.10.7, mmcv 2.2 and mmpretrain 1.2 on current
+PyTorch and NumPy: every patch dilemma_mm applies to another package.
 
 :func:`apply_compat_patches`, called when ``dilemma_mm`` is imported (by our
 tools or a downstream project's ``custom_imports``), applies each fix only
@@ -29,6 +30,10 @@ cpu_distributed     the ``pytorch`` launcher calls     NCCL or gloo with no
 atomic_checkpoints  checkpoints and the pointer        a checkpoint to a
                     ``last_checkpoint`` are written    local path (all
                     in place: a kill truncates them.   versions)
+model_hub           mmpretrain's ``ModelHub.get``      a name mmpretrain's
+                    reads only mmpretrain's index:     own ``get`` refuses,
+                    ``mmpretrain.get_model`` cannot    asked first at every
+                    build our models by name.          lookup
 ==================  =================================  ======================
 
 Every probe is tested against the original's behaviour in
@@ -372,12 +377,46 @@ def _fix_atomic_checkpoints() -> bool:
     return True
 
 
+# --- model_hub --------------------------------------------------------------
+
+
+def model_hub_get(original):
+    """Wrap mmpretrain's ``ModelHub.get``: a name ``original`` refuses is
+    looked up in our model index. Every name mmpretrain knows (also one
+    both indexes use: ours is then ``dilemma_mm::<name>``) and its error
+    for a name neither knows stay mmpretrain's."""
+
+    @functools.wraps(original)
+    def get(model_name: str):
+        try:
+            return original(model_name)
+        except ValueError:
+            # Imported at lookup, once dilemma_mm is whole: the index
+            # lives in apis, above this module.
+            from dilemma_mm.apis.model import hub_metainfo
+            metainfo = hub_metainfo(model_name)
+            if metainfo is None:
+                raise
+            return metainfo
+
+    get._dilemma_mm_patched = True
+    return get
+
+
+def _fix_model_hub() -> bool:
+    from mmpretrain.apis.model import ModelHub
+    if not getattr(ModelHub.get, '_dilemma_mm_patched', False):
+        ModelHub.get = staticmethod(model_hub_get(ModelHub.get))
+    return True
+
+
 FIXES = collections.OrderedDict(
     checkpoint_globals=_allow_mmengine_checkpoints,
     pkg_configs=_fix_pkg_configs,
     adjust_hue=_fix_adjust_hue,
     cpu_distributed=_fix_cpu_distributed,
-    atomic_checkpoints=_fix_atomic_checkpoints)
+    atomic_checkpoints=_fix_atomic_checkpoints,
+    model_hub=_fix_model_hub)
 APPLIED_FIXES: list = []
 
 

@@ -11,9 +11,9 @@ class GridIndices(np.ndarray):
 
     ``grid`` is the ``(rows, cols)`` patch grid the indices were drawn for;
     it survives slicing, copies and pickling (the trip from a data loader
-    worker), so the model can refuse indices drawn for another grid with a
-    host-side comparison, before any tensor reaches the device. Otherwise
-    a plain ``np.ndarray``.
+    worker), so collation can refuse indices drawn for a grid other than
+    the backbone's (a pipeline with another patch size) on the host, before
+    any tensor reaches the device. Otherwise a plain ``np.ndarray``.
 
     Args:
         indices (array-like): Row-major grid indices, (K, ).
@@ -63,8 +63,8 @@ class TokenDropTransform(BaseTransform):
     - keep (GridIndices | list[GridIndices]): int64, shape (K, ), the grid
       indices (row-major) of the patches entering the encoder, sorted
       ascending and unique. A list with one array per view for list input.
-      Each array also carries its view's ``grid`` (rows, cols), which the
-      backbone compares with its own.
+      Each array also carries its view's ``grid`` (rows, cols), which
+      collation compares with the backbone's.
     - pos (GridIndices | list[GridIndices]): int64, shape (K, ), the grid
       positions whose embeddings those patches receive, in the order of
       ``keep``; ``pos[i] != keep[i]`` marks token ``i`` misplaced.

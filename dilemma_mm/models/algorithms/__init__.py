@@ -5,8 +5,10 @@ from .dilemma_mocov3 import DilemmaMoCoV3
 from .dilemma_simclr import DilemmaSimCLR
 from .dino import DINO
 from .misplacement_branch import MisplacementBranchMixin
+from .token_layout import TokenLayout, collate_token_layouts
 
 __all__ = [
     'DILEMMA', 'DilemmaMoCoV3', 'MisplacementBranchMixin', 'DINO',
-    'DilemmaDINO', 'DilemmaSimCLR', 'DilemmaMAE'
+    'DilemmaDINO', 'DilemmaSimCLR', 'DilemmaMAE', 'TokenLayout',
+    'collate_token_layouts'
 ]

@@ -42,7 +42,5 @@ class DILEMMA(MisplacementBranchMixin, BaseSelfSupervisor):
             Dict[str, torch.Tensor]: ``loss_dilemma`` and ``acc_dilemma``.
         """
         views = inputs if isinstance(inputs, list) else [inputs]
-        layouts = self.collate_token_layouts(data_samples, views[0].device)
-        _, corrupted = self.forward_corrupted_views(views, data_samples,
-                                                    layouts)
+        _, corrupted = self.forward_corrupted_views(views, data_samples)
         return self.misplacement_loss(corrupted)

@@ -36,11 +36,8 @@ class DilemmaDINO(MisplacementBranchMixin, DINO):
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
         """Class tokens of the sparse corrupted crops, (n_crops * B, C),
         and ``loss_dilemma``/``acc_dilemma`` averaged over the crops."""
-        layouts = self.collate_token_layouts(data_samples, inputs[0].device)
         # same-size crops in one pass: class tokens [N, C] per crop and
-        # (patch tokens [n * N, K, C], keep [n * N, K], pos [n * N, K]) per
-        # pass
-        outs, corrupted = self.forward_corrupted_views(inputs, data_samples,
-                                                       layouts)
+        # (patch tokens [n * N, K, C], layout [n * N, K]) per pass
+        outs, corrupted = self.forward_corrupted_views(inputs, data_samples)
         features = torch.cat([crop_outs[-1] for crop_outs in outs])
         return features, self.misplacement_loss(corrupted)

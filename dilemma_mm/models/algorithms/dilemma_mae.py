@@ -68,11 +68,9 @@ class DilemmaMAE(MisplacementBranchMixin, MAE):
             Dict[str, torch.Tensor]: ``loss_mae``, ``loss_dilemma`` and
             ``acc_dilemma``.
         """
-        # latent [B, 1 + K, C]; (patch tokens [B, K, C], keep, pos [B, K])
-        layouts = self.collate_token_layouts(data_samples, inputs.device)
-        outs, corrupted = self.forward_corrupted(inputs, data_samples, 0,
-                                                 layouts)
-        keep, num_patches = corrupted[1], self.neck.num_patches
+        # latent [B, 1 + K, C]; (patch tokens [B, K, C], layout [B, K])
+        outs, corrupted = self.forward_corrupted(inputs, data_samples, 0)
+        keep, num_patches = corrupted[1].keep, self.neck.num_patches
         expected = int(num_patches * (1 - self.backbone.mask_ratio))
         if keep.shape[1] != expected:
             raise ValueError(

@@ -59,12 +59,10 @@ class DilemmaMoCoV3(MisplacementBranchMixin, MoCoV3):
         """
         assert isinstance(inputs, list)
         views = inputs[:2]
-        layouts = self.collate_token_layouts(data_samples, views[0].device)
 
         # sparse corrupted views: query features [N, C] per view, and the
-        # (patch tokens [2N, K, C], keep [2N, K], pos [2N, K]) of the pass
-        feats, corrupted = self.forward_corrupted_views(
-            views, data_samples, layouts)
+        # (patch tokens [2N, K, C], layout [2N, K]) of the pass
+        feats, corrupted = self.forward_corrupted_views(views, data_samples)
         q1, q2 = (self.neck(feat)[0] for feat in feats)
 
         # clean dense views: key features [N, C] per view, no gradient

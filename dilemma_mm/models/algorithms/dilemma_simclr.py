@@ -69,11 +69,10 @@ class DilemmaSimCLR(MisplacementBranchMixin, SimCLR):
             ``acc_dilemma``.
         """
         assert isinstance(inputs, list)
-        layouts = self.collate_token_layouts(data_samples, inputs[0].device)
         # both views in one pass, view after view: class tokens [2N, C] and
-        # (patch tokens [2N, K, C], keep [2N, K], pos [2N, K])
+        # (patch tokens [2N, K, C], layout [2N, K])
         feats, corrupted = self.forward_corrupted(
-            torch.cat(inputs[:2]), data_samples, [0, 1], layouts)
+            torch.cat(inputs[:2]), data_samples, [0, 1])
         z = self.neck(feats)[0]  # [2N, D], view after view
         z = torch.stack(z.chunk(2), dim=1).flatten(0, 1)  # views adjacent
 

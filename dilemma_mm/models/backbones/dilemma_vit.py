@@ -91,74 +91,35 @@ class DilemmaViT(VisionTransformer):
         if self.pos_embed_type == 'sincos' and not pretrained:
             self._init_sincos_pos_embed()
 
-    @staticmethod
-    def _check_indices(keep: Optional[torch.Tensor],
-                       pos: Optional[torch.Tensor],
-                       batch_size: int,
-                       num_tokens: int,
-                       device: torch.device,
-                       check_values: bool = True) -> Tuple[torch.Tensor, ...]:
-        """Validate ``keep``/``pos``; ``keep=None`` means every patch in
-        grid order and ``pos=None`` means the true positions ``keep``.
-
-        Types and shapes are host metadata. The range check of the values
-        reads them back, a device sync on a GPU: it runs only with
-        ``check_values``, i.e. for indices not already checked on the host.
-        """
-        if keep is None:
-            keep = torch.arange(
-                num_tokens, device=device).expand(batch_size, -1)  # (B, L)
-        if pos is None:
-            pos = keep
-        for name, idx in (('keep', keep), ('pos', pos)):
-            if not isinstance(idx, torch.Tensor) or idx.dtype != torch.long:
-                raise TypeError(f'`{name}` must be a LongTensor, got '
-                                f'{getattr(idx, "dtype", type(idx))}.')
-            if idx.dim() != 2 or idx.shape[0] != batch_size:
-                raise ValueError(f'`{name}` must have shape (B={batch_size}, '
-                                 f'K), got {tuple(idx.shape)}.')
-            if check_values and idx.numel() and (idx.min() < 0
-                                                 or idx.max() >= num_tokens):
-                raise IndexError(f'`{name}` holds indices outside the patch '
-                                 f'grid [0, {num_tokens}).')
-        if keep.shape != pos.shape:
-            raise ValueError(f'`keep` {tuple(keep.shape)} and `pos` '
-                             f'{tuple(pos.shape)} must have the same shape.')
-        return keep.to(device), pos.to(device)
-
-    def _check_grid(self, grid: Sequence[int],
-                    patch_resolution: Tuple[int, int]) -> None:
-        """Refuse indices drawn for a grid other than this input's."""
-        if tuple(grid) != tuple(patch_resolution):
-            raise ValueError(
-                f'`keep`/`pos` were drawn for a {grid[0]}x{grid[1]} patch '
-                f'grid, but this backbone (patch size '
-                f'{self.patch_embed.projection.kernel_size}) cuts the input '
-                f'into a {patch_resolution[0]}x{patch_resolution[1]} grid. '
-                'Give TokenDropTransform the patch_size of the backbone.')
+    def patch_grid(self, img_size: Sequence[int]) -> Tuple[int, int]:
+        """The ``(rows, cols)`` patch grid of an input of ``img_size``
+        ``(H, W)``: ``patch_embed`` pads it to whole patches (mmcv's
+        ``PatchEmbed`` with ``padding='corner'``, as mmpretrain builds it).
+        Host arithmetic: collation checks ``keep``/``pos`` against it."""
+        stride = self.patch_embed.projection.stride
+        return tuple(-(-size // step) for size, step in zip(img_size, stride))
 
     def forward_with_patch_tokens(
         self,
         x: torch.Tensor,
         keep: Optional[torch.Tensor] = None,
-        pos: Optional[torch.Tensor] = None,
-        grid: Optional[Sequence[int]] = None
+        pos: Optional[torch.Tensor] = None
     ) -> Tuple[Tuple[torch.Tensor, ...], torch.Tensor]:
         """Forward that also returns the final patch tokens.
 
+        ``keep`` and ``pos`` are gathered unchecked, as timm's
+        ``PatchDropout`` gathers: they are checked once, on the host, where
+        they are collated (``MisplacementBranchMixin``), so the step reads
+        nothing back from the device.
+
         Args:
             x (torch.Tensor): Images, shape (B, C_in, H, W).
-            keep (torch.Tensor, optional): Grid indices of the patches to
-                encode, LongTensor (B, K). Defaults to all, in grid order.
-            pos (torch.Tensor, optional): Grid positions whose embeddings
-                the kept patches receive, LongTensor (B, K). Defaults to
-                ``keep`` (true positions).
-            grid (Sequence[int], optional): The ``(rows, cols)`` patch grid
-                ``keep``/``pos`` were drawn for and checked against on the
-                host (``MisplacementBranchMixin`` does): a grid other than
-                this input's raises, and the values are not read back (no
-                device sync). Defaults to None: the backbone range-checks
-                the values itself, a device sync on a GPU.
+            keep (torch.Tensor, optional): Grid indices in [0, L) of the
+                patches to encode, LongTensor (B, K). Defaults to all, in
+                grid order.
+            pos (torch.Tensor, optional): Grid positions in [0, L) whose
+                embeddings the kept patches receive, LongTensor (B, K).
+                Defaults to ``keep`` (true positions).
 
         Returns:
             tuple: The outputs of :meth:`forward` and the patch tokens of
@@ -166,12 +127,7 @@ class DilemmaViT(VisionTransformer):
         """
         B = x.shape[0]
         x, patch_resolution = self.patch_embed(x)  # (B, L, C)
-        keep_given = keep is not None
-        if grid is not None:
-            self._check_grid(grid, patch_resolution)
-        if keep_given or pos is not None:
-            keep, pos = self._check_indices(
-                keep, pos, B, x.shape[1], x.device, check_values=grid is None)
+        C = x.shape[-1]
         pos_embed = resize_pos_embed(
             self.pos_embed,
             self.patch_resolution,
@@ -180,13 +136,12 @@ class DilemmaViT(VisionTransformer):
             num_extra_tokens=self.num_extra_tokens)  # (1, n_extra + L, C)
         extra_pos_embed = pos_embed[:, :self.num_extra_tokens]
         patch_pos_embed = pos_embed[:, self.num_extra_tokens:]  # (1, L, C)
+        pos = keep if pos is None else pos
+        if keep is not None:
+            x = x.gather(1, keep[..., None].expand(-1, -1, C))  # (B, K, C)
         if pos is not None:
-            pos_idx = pos.unsqueeze(-1).expand(-1, -1, x.shape[-1])
-            patch_pos_embed = torch.gather(
-                patch_pos_embed.expand(B, -1, -1), 1, pos_idx)  # (B, K, C)
-        if keep_given:
-            keep_idx = keep.unsqueeze(-1).expand(-1, -1, x.shape[-1])
-            x = torch.gather(x, 1, keep_idx)  # (B, K, C)
+            patch_pos_embed = patch_pos_embed.expand(B, -1, -1).gather(
+                1, pos[..., None].expand(-1, -1, C))  # (B, K, C)
         x = x + patch_pos_embed
 
         if self.cls_token is not None:
