@@ -131,3 +131,23 @@ def test_mask_must_come_from_the_pipeline():
         model(**model.data_preprocessor(batch(), True), mode='loss')
     with pytest.raises(ValueError, match='drop_ratio'):  # nothing dropped
         model(**model.data_preprocessor(batch(keys=()), True), mode='loss')
+
+
+def test_conv_stem_takes_mae_initialisation():
+    """With a ConvStem, MAE's xavier init of the projection goes to the
+    stem's 1x1 output conv, and the stem stays in place."""
+    from dilemma_mm.models.backbones import ConvStem, DilemmaMAEViT
+    torch.manual_seed(0)
+    vit = DilemmaMAEViT(
+        arch=ARCH, img_size=32, patch_size=8, conv_stem_channels=[8, 8, 8])
+    last = vit.patch_embed.projection.layers[-1]
+    with torch.no_grad():
+        last.weight.fill_(5.)
+    vit.init_weights()
+    assert isinstance(vit.patch_embed.projection, ConvStem)
+    fan_in, fan_out = last.weight.shape[1], last.weight.shape[0]
+    bound = (6 / (fan_in + fan_out))**.5
+    assert last.weight.abs().max() <= bound
+    assert last.weight.std() > bound / 4  # redrawn, not zeroed
+    tokens = vit(torch.randn(2, 3, 32, 32))[0]
+    assert tokens.shape[:2] == (2, 17)  # MAE's 'raw' output, 16 + cls

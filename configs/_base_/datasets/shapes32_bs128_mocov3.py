@@ -1,8 +1,10 @@
-# Two-view MoCo v3 pipeline for the built-in shape data (32 px, 12,000 train
-# images; tools/dataset_converters/make_shapes.py writes them). Any
-# ImageNet-style folder works too: the crop brings every image to 32 px.
+# Two-view MoCo v3 pipeline for the built-in shape data in its textured
+# style (32 px, 12,000 train images; `tools/dataset_converters/
+# make_shapes.py --style textured --out data/shapes_textured` writes them).
+# Any ImageNet-style folder works too (the flat-colour shapes, data/shapes):
+# the crop brings every image to 32 px.
 dataset_type = 'CustomDataset'
-data_root = 'data/shapes/'
+data_root = 'data/shapes_textured/'
 img_size = 32
 data_preprocessor = dict(
     type='SelfSupDataPreprocessor',

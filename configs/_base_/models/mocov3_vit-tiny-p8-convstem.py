@@ -1,25 +1,15 @@
-# MoCo v3 with the CPU recipes' ViT: 4 layers, 192 wide, 3 heads, a
-# convolutional stem (ConvStem, trained) on 32 px images cut into 8 px
-# patches (16 tokens), fixed 2D sin-cos positions.
+# MoCo v3 with the CPU recipes' ViT (./vit-tiny-p8-convstem.py): a 3-layer
+# projector and 2-layer predictor to 128, temperature 0.2, momentum 0.99 -> 1.
+_base_ = './vit-tiny-p8-convstem.py'
+
 temperature = 0.2
-embed_dims = 192
 model = dict(
     type='MoCoV3',
     base_momentum=0.01,  # momentum 0.99 -> 1
-    backbone=dict(
-        type='DilemmaViT',
-        arch=dict(
-            embed_dims=embed_dims,
-            num_layers=4,
-            num_heads=3,
-            feedforward_channels=4 * embed_dims),
-        img_size=32,
-        patch_size=8,
-        pos_embed_type='sincos',
-        conv_stem_channels=[24, 48, 96]),
+    backbone=_base_.backbone,
     neck=dict(
         type='NonLinearNeck',
-        in_channels=embed_dims,
+        in_channels=_base_.embed_dims,
         hid_channels=512,
         out_channels=128,
         num_layers=3,

@@ -4,6 +4,7 @@ import torch
 from mmpretrain.models.selfsup.mae import MAEViT
 
 from dilemma_mm.registry import MODELS
+from .conv_stem import ConvStem
 from .dilemma_vit import DilemmaViT
 
 
@@ -34,6 +35,19 @@ class DilemmaMAEViT(DilemmaViT, MAEViT):
                              'position embeddings.')
         super().__init__(
             pos_embed_type='sincos', mask_ratio=mask_ratio, **kwargs)
+
+    def init_weights(self) -> None:
+        """MAE's initialisation. With a :class:`ConvStem`, MAE's xavier init
+        of a linear projection goes to the stem's last (1x1) conv; the
+        stride-2 convs keep their own."""
+        stem = self.patch_embed.projection
+        if not isinstance(stem, ConvStem):
+            return super().init_weights()
+        self.patch_embed.projection = stem.layers[-1]
+        try:
+            super().init_weights()
+        finally:
+            self.patch_embed.projection = stem
 
     def forward(self,
                 x: torch.Tensor,
