@@ -66,3 +66,33 @@ def test_folder_without_meta_is_refused(shapes_and_random_init, tmp_path):
     proc = run_tool([TOOL, CONFIG, ckpt, '--data', tmp_path], check=False)
     assert proc.returncode != 0
     assert 'has no meta.json' in proc.stdout
+
+
+def test_textured_style_reads_back_its_own_nuisances(shapes_and_random_init,
+                                                     tmp_path):
+    _, ckpt = shapes_and_random_init
+    data = str(tmp_path / 'textured')
+    make_shapes_dataset(
+        data,
+        num_train=40,
+        num_val=20,
+        classes=['circle', 'square'],
+        style='textured',
+        verbose=False)
+    out = tmp_path / 'shortcut.json'
+    run_tool([TOOL, CONFIG, ckpt, '--data', data, '--out', out])
+    table = json.loads(out.read_text())['property']
+    regions = {
+        f'{region}_{name}'
+        for region in ('fg', 'bg')
+        for name in ('family', 'hue', 'luminance', 'orientation', 'period')
+    }
+    assert set(table) == regions | {
+        'class', 'center_x', 'radius', 'angle', 'light_falloff',
+        'light_direction', 'noise_std'
+    }
+    for row in table.values():
+        assert 0 <= row['knn_top1'] <= 100 and 0 < row['majority'] <= 100
+    # medians split the continuous ones, texture periods included (NaN for
+    # pink noise, left out)
+    assert 30 <= table['fg_period']['majority'] <= 70
