@@ -18,7 +18,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
+from dilemma_mm.checkpoint import load_backbone_checkpoint
 from dilemma_mm.utils import explain_build_errors, finish_run, load_config
 
 

@@ -19,13 +19,15 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.evaluation import check_pretrained_init
+from dilemma_mm.checkpoint.work_dir import (config_run_name,
+                                            find_resume_checkpoint,
+                                            refuse_other_run,
+                                            refuse_to_overwrite,
+                                            remove_orphaned_temporaries)
+from dilemma_mm.engine.preflight import check_pretrained_init
 from dilemma_mm.utils import (add_train_check_hooks, check_cfg_options,
                               check_hook_args, check_train_batches,
                               explain_build_errors, finish_run, load_config)
-from dilemma_mm.utils.work_dir import (config_run_name, find_resume_checkpoint,
-                                       refuse_other_run, refuse_to_overwrite,
-                                       remove_orphaned_temporaries)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

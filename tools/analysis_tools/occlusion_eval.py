@@ -24,7 +24,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
+from dilemma_mm.checkpoint import load_backbone_checkpoint
 from dilemma_mm.evaluation.occlusion import (DEFAULT_RATIOS, MODES,
                                              evaluate_occlusion, format_table,
                                              infer_patch_size, save_results)

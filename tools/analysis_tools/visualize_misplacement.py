@@ -21,7 +21,7 @@ from mmengine.logging import MMLogger
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
 from dilemma_mm.apis import init_model
-from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
+from dilemma_mm.checkpoint import load_backbone_checkpoint
 from dilemma_mm.utils import load_config
 from dilemma_mm.visualization import visualize_misplacement
 

@@ -11,6 +11,8 @@ from typing import List, Optional
 
 from mmengine.logging import print_log
 
+from .loading import check_checkpoint_file, read_checkpoint_meta
+
 # epoch_12.pth, iter_3000.pth (CheckpointHook), budget_iter_40.pth
 # (TimeBudgetHook).
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter|budget_iter)_\d+\.pth$')
@@ -41,7 +43,8 @@ def list_checkpoints(work_dir: str) -> List[str]:
 
 def remove_orphaned_temporaries(work_dir: str) -> List[str]:
     """Delete the temporary files of saves that were killed midway (see
-    :func:`dilemma_mm.utils.fileio.write_bytes_atomic`); returns them."""
+    :func:`dilemma_mm.checkpoint.atomic.write_bytes_atomic`); returns
+    them."""
     orphans = sorted(
         glob.glob(osp.join(glob.escape(work_dir), ORPHAN_PATTERN)))
     for path in orphans:
@@ -64,13 +67,9 @@ def config_run_name(cfg) -> str:
 def checkpoint_run_name(path: str) -> Optional[str]:
     """The config name in a checkpoint's meta; None if it has none or does
     not load."""
-    import torch
     try:
-        # mmap: only the small meta dict is read, not the weights.
-        meta = torch.load(
-            path, map_location='cpu', weights_only=True, mmap=True)['meta']
-        name = meta['experiment_name']
-    except Exception:
+        name = read_checkpoint_meta(path).get('experiment_name')
+    except (OSError, RuntimeError, ValueError):  # not a checkpoint
         return None
     return RUN_TIMESTAMP.sub('', name) if isinstance(name, str) else None
 
@@ -157,12 +156,11 @@ def refuse_other_run(checkpoint: str, run_name: str) -> None:
 
 
 def _loads(path: str) -> bool:
-    import torch
     try:
-        torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # any failure means: not a usable checkpoint
+        check_checkpoint_file(path)
+    except (OSError, RuntimeError, ValueError) as e:  # not loadable
         print_log(
-            f'Cannot resume from {path}: {type(e).__name__}: {e}',
+            f'Cannot resume from {path}: {e}',
             logger='current',
             level=logging.WARNING)
         return False
