@@ -3,6 +3,7 @@
 :func:`load_backbone_checkpoint`, which refuses a checkpoint that leaves
 weights missing or unexpected unless told to accept it."""
 import torch.nn as nn
+from mmengine.model import is_model_wrapper
 
 from .loading import CheckpointFileError, load_checkpoint_file
 from .mapping import strip_ddp_prefix
@@ -10,6 +11,10 @@ from .mapping import strip_ddp_prefix
 
 class PartialCheckpointError(ValueError):
     """A checkpoint leaves backbone weights missing or unexpected."""
+
+
+class ModelMismatchError(ValueError):
+    """A checkpoint to resume is another model's (keys or shapes differ)."""
 
 
 def _key_list(keys: list, limit: int = 8) -> str:
@@ -83,3 +88,47 @@ def load_backbone_checkpoint(backbone: nn.Module,
     return dict(
         missing_keys=result.missing_keys,
         unexpected_keys=result.unexpected_keys)
+
+
+def check_model_fits(model: nn.Module, filename: str) -> None:
+    """Refuse to resume ``filename`` into a ``model`` whose parameters
+    differ from the checkpoint's (a changed depth or width, say).
+
+    mmengine's resume loads the weights with ``strict=False`` (a warning)
+    and then fails in the optimizer with ``loaded state dict contains a
+    parameter group that doesn't match``; this names the keys instead,
+    before anything is loaded. The tensors are mapped, not read.
+
+    Args:
+        model (nn.Module): The built model, possibly wrapped (DDP).
+        filename (str): The checkpoint to resume.
+
+    Raises:
+        ModelMismatchError: Keys are missing, unexpected or of another
+            shape; the message names them.
+    """
+    if is_model_wrapper(model):
+        model = model.module
+    checkpoint = load_checkpoint_file(filename, mmap=True)
+    if not isinstance(checkpoint, dict):
+        raise CheckpointFileError(
+            f'{filename} is not a usable checkpoint: it holds a '
+            f'{type(checkpoint).__name__}, not a dict of weights.')
+    # as mmengine's resume reads it
+    theirs = strip_ddp_prefix(checkpoint.get('state_dict', checkpoint))
+    ours = model.state_dict()
+    missing = [k for k in ours if k not in theirs]
+    unexpected = [k for k in theirs if k not in ours]
+    reshaped = [
+        f'{k} {tuple(theirs[k].shape)} -> {tuple(v.shape)}'
+        for k, v in ours.items()
+        if k in theirs and tuple(theirs[k].shape) != tuple(v.shape)
+    ]
+    if missing or unexpected or reshaped:
+        raise ModelMismatchError(
+            f'{filename} does not fit the model of this command: missing '
+            f'keys {_key_list(missing)}, unexpected keys '
+            f'{_key_list(unexpected)}, other shapes {_key_list(reshaped)}. '
+            'The run was trained with another model (a changed config or '
+            '--cfg-options): resume it with the model it had, or pass '
+            '--work-dir with a new directory to train this one.')

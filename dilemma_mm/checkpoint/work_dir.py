@@ -1,6 +1,6 @@
-"""A work directory's checkpoints at the start of a run: never overwrite a
-previous run by accident, resume from the newest checkpoint that loads, and
-clear what a run killed while saving left behind."""
+"""The checkpoints a training run leaves in its work directory: which they
+are, which one is the newest that loads, and what a run killed while saving
+left behind."""
 import glob
 import logging
 import os
@@ -11,23 +11,14 @@ from typing import List, Optional
 
 from mmengine.logging import print_log
 
-from .loading import check_checkpoint_file, read_checkpoint_meta
+from .loading import check_checkpoint_file
 
 # epoch_12.pth, iter_3000.pth (CheckpointHook), budget_iter_40.pth
 # (TimeBudgetHook).
 CHECKPOINT_NAME = re.compile(r'^(epoch|iter|budget_iter)_\d+\.pth$')
 # .epoch_2.pth.<random>.tmp: a save by write_bytes_atomic that never ended.
 ORPHAN_PATTERN = '.*.pth.*.tmp'
-# mmengine's experiment name is '<config name>_<start time>'.
-RUN_TIMESTAMP = re.compile(r'_\d{8}_\d{6}$')
-
-
-class WorkDirNotEmptyError(RuntimeError):
-    """A fresh run would overwrite the checkpoints of an earlier one."""
-
-
-class OtherRunError(WorkDirNotEmptyError):
-    """The work dir's checkpoints belong to a run of another config."""
+POINTER = 'last_checkpoint'
 
 
 def list_checkpoints(work_dir: str) -> List[str]:
@@ -55,146 +46,89 @@ def remove_orphaned_temporaries(work_dir: str) -> List[str]:
     return orphans
 
 
-def config_run_name(cfg) -> str:
-    """The name a run of ``cfg`` records as its checkpoints'
-    ``meta.experiment_name`` (without mmengine's timestamp): the config's
-    ``experiment_name``, else its file name without ``.py``."""
-    if cfg.get('experiment_name'):
-        return cfg.experiment_name
-    return osp.splitext(osp.basename(cfg.filename or ''))[0]
+def move_checkpoints_aside(work_dir: str) -> str:
+    """Move the checkpoints and ``last_checkpoint`` of ``work_dir`` into a
+    new ``work_dir/previous_<time>/``, so that a fresh run neither
+    overwrites nor mixes with them; returns that directory."""
+    found = list_checkpoints(work_dir)
+    backup = osp.join(work_dir, time.strftime('previous_%Y%m%d_%H%M%S'))
+    os.makedirs(backup, exist_ok=True)
+    pointer = osp.join(work_dir, POINTER)
+    for path in found + ([pointer] if osp.isfile(pointer) else []):
+        os.replace(path, osp.join(backup, osp.basename(path)))
+    return backup
 
 
-def checkpoint_run_name(path: str) -> Optional[str]:
-    """The config name in a checkpoint's meta; None if it has none or does
-    not load."""
+def _problem(path: str) -> Optional[str]:
+    """Why ``path`` is no usable checkpoint, or None if it loads."""
     try:
-        name = read_checkpoint_meta(path).get('experiment_name')
-    except (OSError, RuntimeError, ValueError):  # not a checkpoint
-        return None
-    return RUN_TIMESTAMP.sub('', name) if isinstance(name, str) else None
-
-
-def earlier_run_name(work_dir: str, run_name: str) -> Optional[str]:
-    """The config name of the run whose checkpoints ``work_dir`` holds: from
-    the newest checkpoint's meta, else from the config the runner dumped
-    into ``work_dir`` (``<name>.py``); None when neither tells."""
-    for path in list_checkpoints(work_dir):
-        name = checkpoint_run_name(path)
-        if name is not None:
-            return name
-    dumped = sorted(
-        osp.splitext(n)[0] for n in os.listdir(work_dir) if n.endswith('.py'))
-    if dumped and run_name not in dumped:
-        return ', '.join(dumped)
+        check_checkpoint_file(path)
+    except (OSError, RuntimeError, ValueError) as e:
+        return str(e).rstrip('.')
     return None
 
 
-def _other_run(work_dir: str, other: str, run_name: str,
-               found: List[str]) -> OtherRunError:
-    names = ', '.join(osp.basename(p) for p in found[:5])
-    return OtherRunError(
-        f'{work_dir} holds checkpoints of a run of another config, {other} '
-        f'({names}{", ..." if len(found) > 5 else ""}), not of {run_name}. '
-        'Starting or resuming here would mix the two runs: pass --work-dir '
-        'with a new directory (--force starts fresh here and moves the old '
-        'checkpoints into a previous_<time>/ subdirectory).')
+def latest_checkpoint(work_dir: str, action: str = 'using') -> Optional[str]:
+    """The newest checkpoint of the run in ``work_dir`` that loads.
 
-
-def refuse_to_overwrite(work_dir: str,
-                        force: bool = False,
-                        run_name: Optional[str] = None) -> None:
-    """Stop a fresh run in a work dir that holds checkpoints.
+    ``work_dir/last_checkpoint`` names it. When that file is missing or
+    empty, or names a file that is gone or does not load (truncated by a
+    kill, say), the newest ``epoch_N``/``iter_N`` checkpoint that loads is
+    taken instead, and a warning says so.
 
     Args:
         work_dir (str): The run's work directory.
-        force (bool): Start fresh anyway. The earlier checkpoints and
-            ``last_checkpoint`` are moved into ``work_dir/previous_<time>/``,
-            not deleted, so no earlier file is overwritten or mixed with the
-            new run's. Defaults to False.
-        run_name (str, optional): The new run's config name
-            (:func:`config_run_name`); when the checkpoints are another
-            config's, the error names both. Defaults to None.
+        action (str): What is done with the checkpoint, for the warning
+            (``'resuming from'``). Defaults to ``'using'``.
 
-    Raises:
-        WorkDirNotEmptyError: ``work_dir`` holds checkpoints and ``force`` is
-            False; the message says how to resume or start elsewhere.
-        OtherRunError: The same, when they are another config's: the message
-            says so and names it.
+    Returns:
+        str | None: The checkpoint, or None when none loads.
     """
-    found = list_checkpoints(work_dir)
-    if not found:
-        return
-    if not force:
-        other = run_name and earlier_run_name(work_dir, run_name)
-        if other and other != run_name:
-            raise _other_run(work_dir, other, run_name, found)
-        names = ', '.join(osp.basename(p) for p in found[:5])
-        raise WorkDirNotEmptyError(
-            f'{work_dir} already holds checkpoints of an earlier run '
-            f'({names}{", ..." if len(found) > 5 else ""}). Add --resume to '
-            'continue it, or pass --work-dir with a new directory to start '
-            'fresh (--force starts fresh here and moves the old '
-            'checkpoints into a previous_<time>/ subdirectory).')
-    backup = osp.join(work_dir, time.strftime('previous_%Y%m%d_%H%M%S'))
-    os.makedirs(backup, exist_ok=True)
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    for path in found + ([pointer] if osp.isfile(pointer) else []):
-        os.replace(path, osp.join(backup, osp.basename(path)))
-    print_log(
-        f'--force: moved {len(found)} earlier checkpoints into '
-        f'{backup}; starting fresh.',
-        logger='current')
-
-
-def refuse_other_run(checkpoint: str, run_name: str) -> None:
-    """Stop ``--resume`` from continuing a checkpoint that another config's
-    run wrote into the work dir (:class:`OtherRunError`)."""
-    other = checkpoint_run_name(checkpoint)
-    if other is not None and other != run_name:
-        work_dir = osp.dirname(checkpoint)
-        raise _other_run(work_dir, other, run_name, list_checkpoints(work_dir))
-
-
-def _loads(path: str) -> bool:
-    try:
-        check_checkpoint_file(path)
-    except (OSError, RuntimeError, ValueError) as e:  # not loadable
-        print_log(
-            f'Cannot resume from {path}: {e}',
-            logger='current',
-            level=logging.WARNING)
-        return False
-    return True
-
-
-def find_resume_checkpoint(work_dir: str) -> Optional[str]:
-    """The checkpoint ``--resume`` without a path continues from.
-
-    ``work_dir/last_checkpoint`` names it. When that file is missing or
-    empty, or names a file that is gone, the newest ``epoch_N``/``iter_N``
-    checkpoint in ``work_dir`` that loads is used instead, and the log says
-    so. None when there is no checkpoint at all.
-    """
-    pointer = osp.join(work_dir, 'last_checkpoint')
+    pointer = osp.join(work_dir, POINTER)
     target = ''
     if osp.isfile(pointer):
         with open(pointer) as f:
             target = f.read().strip()
-        if target and osp.isfile(target):
+    if not osp.isfile(pointer):
+        problem = f'{pointer} does not exist'
+    elif not target:
+        problem = f'{pointer} is empty'
+    elif not osp.exists(target):
+        problem = f'{pointer} names {target}, which does not exist'
+    else:
+        problem = _problem(target)
+        if problem is None:
             return target
-    problem = (f'{pointer} names {target}, which does not exist'
-               if target else f'{pointer} is empty'
-               if osp.isfile(pointer) else f'{pointer} does not exist')
+        problem = f'{pointer} names a checkpoint that does not load: {problem}'
     for path in list_checkpoints(work_dir):
-        if _loads(path):
+        if osp.abspath(path) == osp.abspath(target):
+            continue
+        skipped = _problem(path)
+        if skipped is None:
             print_log(
-                f'{problem}; resuming from {path}, the newest '
-                'checkpoint in the work dir that loads.',
+                f'{problem}; {action} {path}, the newest checkpoint in the '
+                'work dir that loads.',
                 logger='current',
                 level=logging.WARNING)
             return path
-    print_log(
-        f'{problem} and no checkpoint in it loads: starting fresh.',
-        logger='current',
-        level=logging.WARNING)
+        print_log(
+            f'Skipping {skipped}.', logger='current', level=logging.WARNING)
+    if target or list_checkpoints(work_dir):
+        print_log(
+            f'{problem}, and no checkpoint in {work_dir} loads.',
+            logger='current',
+            level=logging.WARNING)
     return None
+
+
+def find_resume_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` without a path continues from: the
+    :func:`latest_checkpoint` of ``work_dir``; None starts fresh."""
+    checkpoint = latest_checkpoint(work_dir, 'resuming from')
+    if checkpoint is None:
+        print_log(
+            f'--resume: no checkpoint to resume in {work_dir}; starting '
+            'fresh.',
+            logger='current',
+            level=logging.WARNING)
+    return checkpoint
