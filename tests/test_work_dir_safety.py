@@ -200,3 +200,22 @@ def test_dist_train_refused_by_a_live_holder(tiny_image_folder, tmp_path):
     assert (f'WorkDirLockedError: {work_dir} is in use by another training '
             f'run, pid {holder.pid} on') in proc.stdout
     assert 'Epoch(train)' not in proc.stdout
+
+
+def test_latest_checkpoint_is_the_newest_that_loads(tmp_path):
+    # The one lookup of a run's checkpoint, for --resume and the demo.
+    import torch
+
+    from dilemma_mm.checkpoint import latest_checkpoint
+    assert latest_checkpoint(str(tmp_path)) is None
+    for epoch in (1, 2):
+        torch.save(
+            dict(meta=dict(epoch=epoch)), tmp_path / f'epoch_{epoch}.pth')
+        time.sleep(0.01)  # distinct mtimes
+    pointer = tmp_path / 'last_checkpoint'
+    pointer.write_text(str(tmp_path / 'epoch_2.pth'))
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
+    (tmp_path / 'epoch_2.pth').write_bytes(b'')
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_1.pth')
+    (tmp_path / 'epoch_1.pth').write_bytes(b'PK\x03\x04cut')
+    assert latest_checkpoint(str(tmp_path)) is None
