@@ -18,7 +18,7 @@ import dilemma_mm  # noqa: F401
 from dilemma_mm.apis import (ChecksumError, get_model, init_model, list_models,
                              load_checkpoint_file, register_model_index,
                              unregister_model_index)
-from dilemma_mm.apis.checkpoint import HASH_NAME, sha256sum
+from dilemma_mm.checkpoint.download import HASH_NAME, sha256sum
 from dilemma_mm.utils import load_config
 
 NAME = 'dilemma-test_vit-nano-p8_1xb4-1e_shapes'

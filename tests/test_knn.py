@@ -15,7 +15,7 @@ from conftest import REPO_ROOT, run_tool
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from dilemma_mm.evaluation import load_backbone_checkpoint
+from dilemma_mm.checkpoint import load_backbone_checkpoint
 from dilemma_mm.evaluation.knn import (extract_features, gather_features,
                                        knn_classify, knn_evaluate,
                                        topk_accuracy)

@@ -12,7 +12,7 @@ from mmengine.config import Config
 
 import dilemma_mm  # noqa: F401
 from dilemma_mm.apis import list_models
-from dilemma_mm.apis.checkpoint import HASH_NAME
+from dilemma_mm.checkpoint.download import HASH_NAME
 
 FIX = ('run `python tools/misc/update_model_index.py` after adding, '
        'renaming or removing a config')

@@ -191,8 +191,9 @@ def test_other_run_named_from_the_dumped_config(tmp_path):
     # into the work dir names the earlier run.
     import torch
 
-    from dilemma_mm.utils.work_dir import (OtherRunError, WorkDirNotEmptyError,
-                                           refuse_to_overwrite)
+    from dilemma_mm.engine.preflight import (OtherRunError,
+                                             WorkDirNotEmptyError,
+                                             refuse_to_overwrite)
     torch.save(dict(meta=dict(), state_dict={}), tmp_path / 'epoch_3.pth')
     with pytest.raises(WorkDirNotEmptyError, match='Add --resume') as error:
         refuse_to_overwrite(str(tmp_path), run_name='mine')

@@ -18,7 +18,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
+from dilemma_mm.checkpoint import (check_checkpoint_file,
+                                   load_backbone_checkpoint)
 from dilemma_mm.utils import explain_build_errors, finish_run, load_config
 
 
@@ -54,8 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    check_checkpoint_file(args.checkpoint)  # before any work, by name
     cfg = load_config(args.config)
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint

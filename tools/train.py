@@ -19,13 +19,10 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.evaluation import check_pretrained_init
+from dilemma_mm.engine.preflight import preflight
 from dilemma_mm.utils import (add_train_check_hooks, check_cfg_options,
-                              check_hook_args, check_train_batches,
-                              explain_build_errors, finish_run, load_config)
-from dilemma_mm.utils.work_dir import (config_run_name, find_resume_checkpoint,
-                                       refuse_other_run, refuse_to_overwrite,
-                                       remove_orphaned_temporaries)
+                              check_hook_args, explain_build_errors,
+                              finish_run, load_config)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -121,13 +118,6 @@ def merge_args(cfg, args):
         apply_amp(cfg)
     if args.compile:
         cfg.compile = cfg.get('compile') or True
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        if not osp.isfile(args.resume):
-            raise FileNotFoundError(
-                f'--resume: checkpoint not found: {args.resume}')
-        cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg:
             raise KeyError('--auto-scale-lr needs `auto_scale_lr = '
@@ -148,35 +138,19 @@ def merge_args(cfg, args):
     return cfg
 
 
-def prepare_work_dir(cfg, args) -> None:
-    """Clear interrupted saves; refuse to start over an earlier run unless
-    resuming or forced, and to resume another config's run; pick the
-    checkpoint ``--resume`` continues from."""
-    run_name = config_run_name(cfg)
-    if int(os.environ.get('RANK', 0)) == 0:  # one process changes files
-        remove_orphaned_temporaries(cfg.work_dir)
-        if not cfg.get('resume'):
-            refuse_to_overwrite(cfg.work_dir, args.force, run_name)
-    if args.resume == 'auto':
-        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
-        cfg.resume = cfg.load_from is not None
-        if cfg.resume:  # an explicit --resume PATH is the user's choice
-            refuse_other_run(cfg.load_from, run_name)
-
-
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(load_config(args.config), args)
     check_hook_args(add_train_check_hooks(cfg))
-    prepare_work_dir(cfg, args)
-    with explain_build_errors():
+    # The work dir's lock and checks, the resumed checkpoint, and the checks
+    # of the built runner (dilemma_mm/engine/preflight.py).
+    with explain_build_errors(), preflight(cfg, args.resume, args.force,
+                                           args.allow_partial) as check:
         runner = (
             Runner.from_cfg(cfg)
             if 'runner_type' not in cfg else RUNNERS.build(cfg))
         try:
-            check_train_batches(runner)
-            check_pretrained_init(runner.model, args.allow_partial,
-                                  runner.logger)
+            check(runner)
             runner.train()
         finally:
             finish_run(runner)

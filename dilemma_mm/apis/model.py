@@ -16,7 +16,7 @@ mmpretrain already uses a name (our copies of its baseline recipes, e.g.
 mmpretrain's there and ours is ``dilemma_mm::<name>``; :func:`get_model`
 here prefers ours.
 
-Weights are fetched by :func:`dilemma_mm.apis.checkpoint.download_checkpoint`
+Weights are fetched by :func:`dilemma_mm.checkpoint.download_checkpoint`
 (torch hub cache, resumable, verified against the hash in the file name,
 mirrors) and loaded with ``weights_only=True``.
 """
@@ -37,7 +37,7 @@ from mmengine.runner.checkpoint import load_state_dict
 
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils.config import load_config
-from .checkpoint import extract_state_dict, load_checkpoint_file
+from ..checkpoint import extract_state_dict, load_checkpoint_file
 
 MODEL_INDEX_ENV = 'DILEMMA_MM_MODEL_INDEX'
 SCOPE_PREFIX = 'dilemma_mm::'
@@ -218,7 +218,7 @@ def get_model(model: Union[str, PathLike, Config],
         device (str | torch.device, optional): Move the model there.
         url_mapping (tuple[str, str], optional): ``(pattern, replacement)``
             redirecting the weights URL to a mirror; see
-            :func:`dilemma_mm.apis.checkpoint.map_url` for the environment
+            :func:`dilemma_mm.checkpoint.map_url` for the environment
             variables that do the same.
         **kwargs: Merged into the config's ``model``, e.g.
             ``backbone=dict(out_type='featmap')``.

@@ -1,5 +1,3 @@
-from .checkpoint import (PartialCheckpointError, check_pretrained_init,
-                         load_backbone_checkpoint)
 from .detection_metrics import average_precision, binary_auc
 from .hierarchical_accuracy import HierarchicalAccuracy
 from .knn import (extract_features, gather_features, knn_classify,
@@ -8,8 +6,6 @@ from .occlusion import evaluate_occlusion, occlude_patches, shuffle_patches
 
 __all__ = [
     'average_precision', 'binary_auc', 'HierarchicalAccuracy',
-    'PartialCheckpointError', 'check_pretrained_init', 'extract_features',
-    'gather_features', 'knn_classify', 'knn_evaluate',
-    'load_backbone_checkpoint', 'topk_accuracy', 'evaluate_occlusion',
-    'occlude_patches', 'shuffle_patches'
+    'extract_features', 'gather_features', 'knn_classify', 'knn_evaluate',
+    'topk_accuracy', 'evaluate_occlusion', 'occlude_patches', 'shuffle_patches'
 ]

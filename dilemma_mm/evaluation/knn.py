@@ -18,7 +18,7 @@ from mmengine import dist
 from mmpretrain.models.utils import ClsDataPreprocessor
 
 from dilemma_mm.registry import MODELS
-from .checkpoint import load_backbone_checkpoint
+from ..checkpoint import load_backbone_checkpoint
 
 # Names of the normalisation settings a data preprocessor config may hold.
 _NORM_KEYS = ('mean', 'std', 'to_rgb')

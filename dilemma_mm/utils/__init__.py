@@ -1,10 +1,8 @@
 from .config import (add_train_check_hooks, check_cfg_options, check_hook_args,
                      explain_build_errors, load_config)
 from .teardown import finish_run
-from .train_batches import BatchSizeError, check_train_batches
 
 __all__ = [
-    'BatchSizeError', 'check_train_batches', 'add_train_check_hooks',
-    'check_cfg_options', 'check_hook_args', 'explain_build_errors',
-    'finish_run', 'load_config'
+    'add_train_check_hooks', 'check_cfg_options', 'check_hook_args',
+    'explain_build_errors', 'finish_run', 'load_config'
 ]

@@ -333,7 +333,7 @@ class _AtomicTextWriter:
 
     def __exit__(self, exc_type, *args) -> None:
         if exc_type is None:
-            from .fileio import write_bytes_atomic
+            from dilemma_mm.checkpoint.atomic import write_bytes_atomic
             write_bytes_atomic(''.join(self.parts).encode(), self.path)
 
 
@@ -345,8 +345,8 @@ def _open_pointer_atomically(file, mode='r', *args, **kwargs):
 
 def atomic_save_checkpoint(original):
     """Wrap mmengine's ``save_checkpoint``: a checkpoint to a local path is
-    written with :func:`~dilemma_mm.utils.fileio.save_atomic`; others (URLs,
-    backend arguments) go to ``original``."""
+    written with :func:`~dilemma_mm.checkpoint.atomic.save_atomic`; others
+    (URLs, backend arguments) go to ``original``."""
 
     @functools.wraps(original)
     def save_checkpoint(checkpoint,
@@ -357,7 +357,7 @@ def atomic_save_checkpoint(original):
                 or '://' in str(filename)):
             return original(checkpoint, filename, file_client_args,
                             backend_args)
-        from .fileio import save_atomic
+        from dilemma_mm.checkpoint.atomic import save_atomic
         save_atomic(checkpoint, filename)
 
     save_checkpoint._dilemma_mm_patched = True

@@ -41,6 +41,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.checkpoint import check_checkpoint_file
 from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
                                        build_feature_backbone, eval_pipeline,
                                        extract_features, knn_evaluate)
@@ -144,8 +145,7 @@ def knn_dataset_cfgs(cfg, args) -> dict:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    check_checkpoint_file(args.checkpoint)  # before any work, by name
     cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'dilemma_mm'))
     logger = MMLogger.get_instance('knn_eval', log_level='INFO')

@@ -24,7 +24,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
-from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
+from dilemma_mm.checkpoint import (check_checkpoint_file,
+                                   load_backbone_checkpoint)
 from dilemma_mm.evaluation.occlusion import (DEFAULT_RATIOS, MODES,
                                              evaluate_occlusion, format_table,
                                              infer_patch_size, save_results)
@@ -87,8 +88,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    check_checkpoint_file(args.checkpoint)  # before any work, by name
     cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'dilemma_mm'))
 

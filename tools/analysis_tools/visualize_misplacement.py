@@ -21,7 +21,8 @@ from mmengine.logging import MMLogger
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
 from dilemma_mm.apis import init_model
-from dilemma_mm.evaluation.checkpoint import load_backbone_checkpoint
+from dilemma_mm.checkpoint import (check_checkpoint_file,
+                                   load_backbone_checkpoint)
 from dilemma_mm.utils import load_config
 from dilemma_mm.visualization import visualize_misplacement
 
@@ -61,6 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    check_checkpoint_file(args.checkpoint)  # before any work, by name
     cfg = load_config(args.config, args.cfg_options)
     model = init_model(cfg, device=args.device)
     load_backbone_checkpoint(

@@ -8,15 +8,14 @@ backbone, untrained, evaluated by the same k-NN and linear-probe commands
         --seed 0
 """
 import argparse
-import os
 import os.path as osp
 
 import torch
 from mmengine.config import DictAction
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import save_checkpoint
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.checkpoint import save_atomic
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
@@ -37,6 +36,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> str:
     args = parse_args(argv)
+    if osp.isdir(args.out):
+        raise IsADirectoryError(
+            f'{args.out} is a directory: give the checkpoint file to write, '
+            f'e.g. {osp.join(args.out, "random_init.pth")}')
     cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -44,9 +47,9 @@ def main(argv=None) -> str:
     torch.manual_seed(args.seed)
     model = MODELS.build(cfg.model)
     model.init_weights()
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    # The same layout as a training checkpoint, so every tool reads it.
-    save_checkpoint(
+    # The same layout as a training checkpoint, so every tool reads it;
+    # written atomically, so a killed save leaves no truncated file.
+    save_atomic(
         dict(
             meta=dict(seed=args.seed, random_init=True),
             state_dict=model.state_dict()), args.out)

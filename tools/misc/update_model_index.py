@@ -239,7 +239,7 @@ def dump_yaml(data: dict) -> str:
 def write_atomic(path: str, text: str) -> None:
     """Replace ``path`` with ``text`` through dilemma_mm's atomic writer
     (imported here, so ``--check`` stays free of torch)."""
-    from dilemma_mm.utils.fileio import write_bytes_atomic
+    from dilemma_mm.checkpoint import write_bytes_atomic
     write_bytes_atomic(text.encode(), path)
 
 

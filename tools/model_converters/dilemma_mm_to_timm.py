@@ -22,9 +22,8 @@ import argparse
 import sys
 
 import dilemma_mm  # noqa: F401  (allowlists mmengine's checkpoint classes)
-from dilemma_mm.apis.checkpoint import extract_state_dict, load_checkpoint_file
-from dilemma_mm.models.utils import dilemma_mm_to_timm
-from dilemma_mm.utils.fileio import save_atomic
+from dilemma_mm.checkpoint import (dilemma_mm_to_timm, extract_state_dict,
+                                   load_checkpoint_file, save_atomic)
 
 
 def convert(src: str, dst: str, num_classes: int = 1000) -> dict:

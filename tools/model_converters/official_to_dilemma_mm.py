@@ -14,7 +14,7 @@ The output is a checkpoint of our algorithm (``DilemmaMoCoV3`` /
 The input is loaded with ``weights_only=True``; its ``args`` (an
 ``argparse.Namespace``) is allowed for this load and kept as a dict in
 ``meta``; the optimizer is dropped. See
-``dilemma_mm.models.utils.official_to_dilemma_mm`` for the key mapping.
+``dilemma_mm.checkpoint.official_to_dilemma_mm`` for the key mapping.
 
 Example::
 
@@ -29,9 +29,8 @@ import os.path as osp
 import sys
 
 import dilemma_mm  # noqa: F401  (allowlists mmengine's checkpoint classes)
-from dilemma_mm.apis.checkpoint import extract_state_dict, load_checkpoint_file
-from dilemma_mm.models.utils import official_to_dilemma_mm
-from dilemma_mm.utils.fileio import save_atomic
+from dilemma_mm.checkpoint import (extract_state_dict, load_checkpoint_file,
+                                   official_to_dilemma_mm, save_atomic)
 
 
 def convert(src: str, dst: str, backbone_only: bool = False) -> dict:

@@ -26,8 +26,7 @@ import mmpretrain
 import torch
 
 import dilemma_mm
-from dilemma_mm.apis.checkpoint import load_checkpoint_file
-from dilemma_mm.utils.fileio import write_bytes_atomic
+from dilemma_mm.checkpoint import load_checkpoint_file, write_bytes_atomic
 
 
 def publish(src: str, out: str, date: Optional[str] = None) -> str:

@@ -19,9 +19,8 @@ import os.path as osp
 import sys
 
 import dilemma_mm  # noqa: F401  (allowlists mmengine's checkpoint classes)
-from dilemma_mm.apis.checkpoint import extract_state_dict, load_checkpoint_file
-from dilemma_mm.models.utils import timm_to_dilemma_mm
-from dilemma_mm.utils.fileio import save_atomic
+from dilemma_mm.checkpoint import (extract_state_dict, load_checkpoint_file,
+                                   save_atomic, timm_to_dilemma_mm)
 
 
 def convert(src: str, dst: str, backbone_only: bool = False) -> dict:

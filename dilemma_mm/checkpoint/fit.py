@@ -2,17 +2,19 @@
 ``Pretrained`` ``init_cfg`` of the benchmark configs go through
 :func:`load_backbone_checkpoint`, which refuses a checkpoint that leaves
 weights missing or unexpected unless told to accept it."""
-from typing import Dict, List
-
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
-from mmengine.runner import CheckpointLoader
 
-from dilemma_mm.models.utils.state_dict_mapping import strip_ddp_prefix
+from .loading import CheckpointFileError, load_checkpoint_file
+from .mapping import strip_ddp_prefix
 
 
 class PartialCheckpointError(ValueError):
     """A checkpoint leaves backbone weights missing or unexpected."""
+
+
+class ModelMismatchError(ValueError):
+    """A checkpoint to resume is another model's (keys or shapes differ)."""
 
 
 def _key_list(keys: list, limit: int = 8) -> str:
@@ -48,11 +50,17 @@ def load_backbone_checkpoint(backbone: nn.Module,
         dict: ``missing_keys`` and ``unexpected_keys`` of the load.
 
     Raises:
+        CheckpointFileError: ``filename`` is no checkpoint (see
+            :func:`~dilemma_mm.checkpoint.load_checkpoint_file`).
         ValueError: If no key of the checkpoint matches the backbone.
         PartialCheckpointError: If keys are missing or unexpected and
             ``allow_partial`` is False; the message names them.
     """
-    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+    checkpoint = load_checkpoint_file(filename)
+    if not isinstance(checkpoint, dict):
+        raise CheckpointFileError(
+            f'{filename} is not a usable checkpoint: it holds a '
+            f'{type(checkpoint).__name__}, not a dict of weights.')
     # as mmengine's ``Pretrained`` init reads it
     state = strip_ddp_prefix(checkpoint.get('state_dict', checkpoint))
     if any(key.startswith(prefix) for key in state):
@@ -82,53 +90,45 @@ def load_backbone_checkpoint(backbone: nn.Module,
         unexpected_keys=result.unexpected_keys)
 
 
-def _pretrained_cfgs(module: nn.Module) -> List[dict]:
-    init_cfg = getattr(module, 'init_cfg', None)
-    cfgs = [init_cfg] if isinstance(init_cfg, dict) else (init_cfg or [])
-    return [cfg for cfg in cfgs if cfg.get('type') == 'Pretrained']
+def check_model_fits(model: nn.Module, filename: str) -> None:
+    """Refuse to resume ``filename`` into a ``model`` whose parameters
+    differ from the checkpoint's (a changed depth or width, say).
 
-
-def check_pretrained_init(model: nn.Module,
-                          allow_partial: bool = False,
-                          logger=None) -> Dict[str, dict]:
-    """Check every ``Pretrained`` ``init_cfg`` of ``model`` (a linear probe
-    or fine-tuning config's backbone) against its module.
-
-    mmengine's ``Pretrained`` initialisation loads with ``strict=False`` and
-    only logs missing keys. Call this after the model is built and before
-    training: it loads each checkpoint with :func:`load_backbone_checkpoint`
-    (the runner's ``init_weights`` loads it again later, so the weights it
-    leaves do not matter) and so fails before the first step.
+    mmengine's resume loads the weights with ``strict=False`` (a warning)
+    and then fails in the optimizer with ``loaded state dict contains a
+    parameter group that doesn't match``; this names the keys instead,
+    before anything is loaded. The tensors are mapped, not read.
 
     Args:
         model (nn.Module): The built model, possibly wrapped (DDP).
-        allow_partial (bool): Accept missing or unexpected keys (logged and
-            returned). Defaults to False.
-        logger (optional): Where to report accepted missing keys.
-
-    Returns:
-        dict: For each module with a ``Pretrained`` init (``'backbone'``),
-        its ``missing_keys`` and ``unexpected_keys``.
+        filename (str): The checkpoint to resume.
 
     Raises:
-        ValueError: If such an ``init_cfg`` names no checkpoint.
-        PartialCheckpointError: As :func:`load_backbone_checkpoint`.
+        ModelMismatchError: Keys are missing, unexpected or of another
+            shape; the message names them.
     """
     if is_model_wrapper(model):
         model = model.module
-    results = {}
-    for path, module in model.named_modules():
-        for cfg in _pretrained_cfgs(module):
-            where = f'model.{path}.init_cfg' if path else 'model.init_cfg'
-            if not cfg.get('checkpoint'):
-                raise ValueError(
-                    f'{where} is Pretrained but names no checkpoint: pass '
-                    f'--cfg-options {where}.checkpoint=PATH')
-            results[path] = load_backbone_checkpoint(
-                module,
-                cfg['checkpoint'],
-                cfg.get('prefix') or '',
-                logger,
-                allow_partial,
-                name=f'model.{path} (from {where})')
-    return results
+    checkpoint = load_checkpoint_file(filename, mmap=True)
+    if not isinstance(checkpoint, dict):
+        raise CheckpointFileError(
+            f'{filename} is not a usable checkpoint: it holds a '
+            f'{type(checkpoint).__name__}, not a dict of weights.')
+    # as mmengine's resume reads it
+    theirs = strip_ddp_prefix(checkpoint.get('state_dict', checkpoint))
+    ours = model.state_dict()
+    missing = [k for k in ours if k not in theirs]
+    unexpected = [k for k in theirs if k not in ours]
+    reshaped = [
+        f'{k} {tuple(theirs[k].shape)} -> {tuple(v.shape)}'
+        for k, v in ours.items()
+        if k in theirs and tuple(theirs[k].shape) != tuple(v.shape)
+    ]
+    if missing or unexpected or reshaped:
+        raise ModelMismatchError(
+            f'{filename} does not fit the model of this command: missing '
+            f'keys {_key_list(missing)}, unexpected keys '
+            f'{_key_list(unexpected)}, other shapes {_key_list(reshaped)}. '
+            'The run was trained with another model (a changed config or '
+            '--cfg-options): resume it with the model it had, or pass '
+            '--work-dir with a new directory to train this one.')

@@ -1,4 +1,5 @@
-"""Parameter-name mappings between our checkpoints, timm's
+"""Parameter names in checkpoints: the state dict inside a checkpoint,
+DDP's ``module.`` prefix, and the mappings between our checkpoints, timm's
 ``VisionTransformer`` and the authors' MoCo v3 / DILEMMA fork.
 
 Every function renames keys only: the tensors pass through untouched, so a
@@ -6,7 +7,7 @@ conversion is lossless by construction, and every input key must be claimed
 by a rule. An unknown key raises instead of being dropped silently.
 """
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -275,3 +276,19 @@ def dilemma_mm_to_timm(state_dict: StateDict,
         out['head.weight'] = torch.zeros(num_classes, dims)
         out['head.bias'] = torch.zeros(num_classes)
     return out
+
+
+def extract_state_dict(checkpoint: Any) -> StateDict:
+    """The tensors of a checkpoint: its ``state_dict`` (mmengine, MoCo v3,
+    timm training), ``model`` (DeiT) or the checkpoint itself (a bare
+    state dict), without DDP's ``module.`` prefix."""
+    if isinstance(checkpoint, dict):
+        for key in ('state_dict', 'model'):
+            if isinstance(checkpoint.get(key), dict):
+                checkpoint = checkpoint[key]
+                break
+    if not isinstance(checkpoint, dict) or not all(
+            isinstance(v, torch.Tensor) for v in checkpoint.values()):
+        raise ValueError('no state dict (a dict of tensors) in the '
+                         'checkpoint')
+    return strip_ddp_prefix(checkpoint)

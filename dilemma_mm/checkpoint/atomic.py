@@ -1,4 +1,6 @@
-"""File writing shared by checkpoint saving, publishing and converters."""
+"""Writing checkpoints (and other files) atomically: training's
+checkpoints and ``last_checkpoint`` (through the ``atomic_checkpoints`` fix
+of :mod:`dilemma_mm.utils.compat`), published and converted models."""
 import io
 import os
 import os.path as osp

@@ -1,5 +1,5 @@
-"""Checkpoint files: verified, resumable downloads into the torch hub cache,
-mirrors, safe loading and hash-named files.
+"""Fetching checkpoints: verified, resumable downloads into the torch hub
+cache, mirrors, and the hash in a published file's name.
 
 A published checkpoint is named ``<name>_<YYYYMMDD>-<sha256[:8]>.pth``
 (OpenMMLab's convention, see ``tools/model_converters/publish_model.py``).
@@ -24,14 +24,11 @@ import os.path as osp
 import re
 import urllib.error
 import urllib.request
-from collections import OrderedDict
-from typing import Any, Iterator, Optional, Tuple
+from typing import Iterator, Optional, Tuple
 from urllib.parse import urlparse
 
 import torch
 from mmengine.logging import print_log
-
-from dilemma_mm.models.utils.state_dict_mapping import strip_ddp_prefix
 
 URL_MAPPING_ENV = 'DILEMMA_MM_URL_MAPPING'
 MIRROR_ENV = 'DILEMMA_MM_MIRROR'
@@ -120,20 +117,21 @@ def map_url(url: str, url_mapping: UrlMapping = None) -> str:
         if url.startswith(src):
             return dst + url[len(src):]
     mirror = os.environ.get(MIRROR_ENV)
-    if mirror and _is_url(url):
+    if mirror and is_url(url):
         return f'{mirror.rstrip("/")}/{osp.basename(urlparse(url).path)}'
     return url
 
 
-def _is_url(path: str) -> bool:
+def is_url(path: str) -> bool:
+    """Whether ``path`` is a remote URL (``http``, ``https``, ``ftp``)."""
     return urlparse(path).scheme in ('http', 'https', 'ftp')
 
 
-def _local_path(path: str) -> Optional[str]:
+def local_path(path: str) -> Optional[str]:
     """The file-system path of ``path``, or None for a remote URL."""
     if path.startswith('file://'):
         return urllib.request.url2pathname(urlparse(path).path)
-    return None if _is_url(path) else osp.expanduser(path)
+    return None if is_url(path) else osp.expanduser(path)
 
 
 @contextlib.contextmanager
@@ -222,7 +220,7 @@ def download_checkpoint(url: str,
     file_name = osp.basename(urlparse(url).path)
     if not file_name:
         raise ValueError(f'no file name in the checkpoint URL {url}')
-    local = _local_path(source)
+    local = local_path(source)
     if local is not None:
         if not osp.isfile(local):
             raise FileNotFoundError(
@@ -256,51 +254,3 @@ def download_checkpoint(url: str,
                         f'cached in {cache_dir}.') from None
         os.replace(partial, target)
     return target
-
-
-def resolve_checkpoint(path_or_url: str,
-                       url_mapping: UrlMapping = None) -> str:
-    """A local, verified path for a checkpoint path or URL."""
-    if _is_url(path_or_url) or path_or_url.startswith('file://'):
-        return download_checkpoint(path_or_url, url_mapping)
-    if not osp.isfile(path_or_url):
-        raise FileNotFoundError(f'checkpoint not found: {path_or_url}')
-    verify_checkpoint_file(path_or_url)
-    return path_or_url
-
-
-def load_checkpoint_file(path_or_url: str,
-                         url_mapping: UrlMapping = None,
-                         extra_safe_globals: Optional[list] = None) -> Any:
-    """Load a checkpoint to the CPU with ``torch.load(weights_only=True)``.
-
-    The classes mmengine's checkpoints hold are allowlisted when
-    ``dilemma_mm`` is imported; nothing in the file can run code.
-
-    Args:
-        path_or_url (str): Local path, ``file://`` or ``http(s)://`` URL.
-        url_mapping (tuple[str, str], optional): See :func:`map_url`.
-        extra_safe_globals (list[type], optional): More classes to allow
-            for this load only, e.g. ``argparse.Namespace`` for the ``args``
-            of the MoCo v3 / DILEMMA authors' checkpoints (rebuilt from
-            their attribute dict; no code runs). Defaults to None.
-    """
-    path = resolve_checkpoint(path_or_url, url_mapping)
-    with torch.serialization.safe_globals(extra_safe_globals or []):
-        return torch.load(path, map_location='cpu', weights_only=True)
-
-
-def extract_state_dict(checkpoint: Any) -> 'OrderedDict[str, torch.Tensor]':
-    """The tensors of a checkpoint: its ``state_dict`` (mmengine, MoCo v3,
-    timm training), ``model`` (DeiT) or the checkpoint itself (a bare
-    state dict), without DDP's ``module.`` prefix."""
-    if isinstance(checkpoint, dict):
-        for key in ('state_dict', 'model'):
-            if isinstance(checkpoint.get(key), dict):
-                checkpoint = checkpoint[key]
-                break
-    if not isinstance(checkpoint, dict) or not all(
-            isinstance(v, torch.Tensor) for v in checkpoint.values()):
-        raise ValueError('no state dict (a dict of tensors) in the '
-                         'checkpoint')
-    return strip_ddp_prefix(checkpoint)
