@@ -148,9 +148,7 @@ def main(argv=None) -> list:
     backbone_cfg = None
     size = 32
     if args.model == 'vit':
-        cfg = load_config(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
+        cfg = load_config(args.config, args.cfg_options)
         backbone_cfg = cfg.model.backbone.to_dict()
         size = backbone_cfg.get('img_size', 224)
     train_images, train_labels = load_split(args.data, 'train', size)

@@ -14,6 +14,7 @@ Example::
         data/shapes/val/*/0000.png --out misplacement.png --seed 0
 """
 import argparse
+import os.path as osp
 import sys
 
 from mmengine.config import DictAction
@@ -59,8 +60,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_images(paths) -> None:
+    """Stop, naming the file, on an image that is missing or does not
+    decode (mmcv would fail later on a None without a name)."""
+    import mmcv
+    for path in paths:
+        if not osp.isfile(path):
+            raise SystemExit(f'{path}: no such image file')
+        if mmcv.imread(path) is None:
+            raise SystemExit(f'{path}: cannot be decoded as an image')
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    check_images(args.images)
     cfg = load_config(args.config, args.cfg_options)
     model = init_model(cfg, device=args.device)
     load_backbone_checkpoint(
