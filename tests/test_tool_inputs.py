@@ -123,3 +123,78 @@ elif args[0].endswith('test.py'):
              env=dict(
                  PYTHON='../python', DATA='shapes', METHODS='random-init'))
     assert 'make_shapes' not in (tmp_path / 'calls.txt').read_text()
+
+
+@pytest.mark.parametrize('tool, argv, message', [
+    ('tools/analysis_tools/knn_eval.py', [CONFIG, 'x.pth', '--k', '0'],
+     '--k: must be an integer above 0'),
+    ('tools/analysis_tools/benchmark_throughput.py', [CONFIG, '--rounds', '0'],
+     '--rounds: must be an integer >= 1'),
+    ('tools/analysis_tools/benchmark_throughput.py', [
+        CONFIG, '--equal-time-epochs', '0'
+    ], '--equal-time-epochs: must be an integer >= 1'),
+    ('tools/analysis_tools/misplacement_curve.py', ['--batch-size', '1'],
+     '--batch-size must be at least 2'),
+    ('tools/analysis_tools/misplacement_curve.py', ['--img-size', '30'],
+     '--img-size 30 must be a multiple of --patch-size 8'),
+])
+def test_numbers_out_of_range_are_refused_at_once(tool, argv, message, capsys):
+    """A 0 was accepted, then ignored (--equal-time-epochs) or failed
+    after the work (--rounds: StatisticsError, --k after feature
+    extraction, --batch-size 1 in BatchNorm)."""
+    with pytest.raises(SystemExit) as error:
+        load_tool(tool).main(argv)
+    assert error.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('tool, argv, message', [
+    ('tools/analysis_tools/summarize_equal_time.py', ['{tmp}/typo'
+                                                      ], 'no finished run'),
+    ('tools/analysis_tools/shapes_learnability.py', [
+        '--model', 'cnn', '--cfg-options', 'model.backbone.arch.num_layers=1'
+    ], 'they do nothing with --model cnn'),
+    ('tools/analysis_tools/occlusion_eval.py',
+     [CONFIG, '{tmp}/x.pth', '--out', '{tmp}/plots'], 'give a .png file'),
+    ('tools/analysis_tools/occlusion_eval.py', [
+        CONFIG, '{tmp}/x.pth', '--max-batches', '0'
+    ], '--max-batches must be at least 1'),
+    ('tools/analysis_tools/visualize_misplacement.py', [
+        CONFIG, '{tmp}/x.pth', '{tmp}/img.png', '--out', '{tmp}/plots'
+    ], 'give a .png file'),
+])
+def test_options_that_did_nothing_are_refused(tool, argv, message, tmp_path):
+    """Accepted, then ignored (an empty table, an unused config), or a
+    file named that was never written (matplotlib adds .png)."""
+    with pytest.raises(SystemExit, match=message):
+        load_tool(tool).main([a.format(tmp=tmp_path) for a in argv])
+    assert not list(tmp_path.iterdir())
+
+
+def test_knn_says_when_k_exceeds_the_bank(tiny_image_folder, tmp_path, capsys):
+    ckpt = tmp_path / 'init.pth'
+    small = ['--cfg-options', 'model.backbone.arch.num_layers=1']
+    load_tool('tools/misc/save_random_init.py').main(
+        [CONFIG, str(ckpt)] + small)
+    result = load_tool('tools/analysis_tools/knn_eval.py').main([
+        CONFIG,
+        str(ckpt), '--k', '500', '--num-workers', '0', '--cfg-options',
+        'model.backbone.arch.num_layers=1',
+        f'train_dataloader.dataset.data_root={tiny_image_folder}'
+    ])
+    assert result['k'] == 16  # the 16 training images, not 500
+    assert 'k-NN (k=16,' in capsys.readouterr().out
+
+
+def test_make_shapes_says_what_it_replaces(tmp_path, capsys):
+    tool = load_tool('tools/dataset_converters/make_shapes.py')
+    out = str(tmp_path / 'shapes')
+    small = ['--out', out, '--num-val', '1', '--classes', 'circle', 'square']
+    tool.main(small + ['--num-train', '2'])
+    capsys.readouterr()
+    tool.main(small + ['--num-train', '1'])
+    assert (f'Replacing {out}, generated with other parameters: '
+            'num_train 2 -> 1') in capsys.readouterr().out
+    os.makedirs(tmp_path / 'mine' / 'photos')
+    with pytest.raises(SystemExit, match='holds files other than a shape'):
+        tool.main(['--out', str(tmp_path / 'mine'), '--num-train', '1'])

@@ -59,19 +59,32 @@ from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
 
+def at_least(low: int):
+    """An argparse type: an integer >= ``low`` (a zero here was accepted,
+    then failed after minutes of warm-up, or was ignored)."""
+
+    def parse(text: str) -> int:
+        if not text.lstrip('-').isdigit() or int(text) < low:
+            raise argparse.ArgumentTypeError(
+                f'must be an integer >= {low}, got {text!r}')
+        return int(text)
+
+    return parse
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('configs', nargs='+', help='config files')
-    parser.add_argument('--batch-size', type=int, default=32)
+    parser.add_argument('--batch-size', type=at_least(2), default=32)
     parser.add_argument(
         '--source-size',
-        type=int,
+        type=at_least(8),
         default=256,
         help='side of the synthetic source images the pipelines crop')
-    parser.add_argument('--warmup', type=int, default=1, help='steps')
+    parser.add_argument('--warmup', type=at_least(0), default=1, help='steps')
     parser.add_argument(
-        '--steps', type=int, default=2, help='timed steps per round')
-    parser.add_argument('--rounds', type=int, default=3)
+        '--steps', type=at_least(1), default=2, help='timed steps per round')
+    parser.add_argument('--rounds', type=at_least(1), default=3)
     parser.add_argument(
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
@@ -84,13 +97,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='skip the peak-memory measurement')
     parser.add_argument(
         '--breakdown-steps',
-        type=int,
+        type=at_least(0),
         default=None,
         help='synced steps of the per-phase breakdown (default: --rounds); '
         '0 skips it')
     parser.add_argument(
         '--equal-time-epochs',
-        type=int,
+        type=at_least(1),
         help='epochs of the first config: print the equal-time epochs of '
         'the others from the measured ratios')
     parser.add_argument('--seed', type=int, default=0)

@@ -144,6 +144,13 @@ def augment(images: torch.Tensor) -> torch.Tensor:
 
 def main(argv=None) -> list:
     args = parse_args(argv)
+    if args.model == 'cnn' and (args.cfg_options or args.config != RECIPE):
+        raise SystemExit('--config and --cfg-options set the ViT backbone: '
+                         'they do nothing with --model cnn')
+    if min(args.epochs, args.batch_size) < 1 or (args.minutes is not None
+                                                 and args.minutes <= 0):
+        raise SystemExit('--epochs, --batch-size and --minutes must be '
+                         'above 0')
     torch.manual_seed(args.seed)
     backbone_cfg = None
     size = 32

@@ -73,6 +73,9 @@ def check_images(paths) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if not args.out.lower().endswith('.png'):
+        # matplotlib would add .png and the tool name a file it never wrote
+        raise SystemExit(f'--out {args.out}: give a .png file')
     check_images(args.images)
     cfg = load_config(args.config, args.cfg_options)
     model = init_model(cfg, device=args.device)
@@ -95,12 +98,14 @@ def main(argv=None) -> int:
         model=model)
     for pred in predictions:
         misplaced = pred.misplaced
-        on_misplaced = pred.prob[misplaced].mean() if misplaced.any() else 0
-        on_correct = pred.prob[~misplaced].mean() if (~misplaced).any() else 0
+
+        def mean(probs) -> str:  # none drawn: no mean, not a 0.000
+            return f'{probs.mean():.3f}' if len(probs) else '-'
+
         print(f'{pred.name}: {len(pred.keep)} kept, {int(misplaced.sum())} '
               f'misplaced, accuracy {pred.accuracy:.3f}, mean P(misplaced) '
-              f'{on_misplaced:.3f} on misplaced, {on_correct:.3f} on the '
-              'others')
+              f'{mean(pred.prob[misplaced])} on misplaced, '
+              f'{mean(pred.prob[~misplaced])} on the others')
     print(f'wrote {args.out}')
     return 0
 
