@@ -199,7 +199,9 @@ def test_knn_eval_tool(tmp_path):
         '--batch-size', '5', '--out', out, '--cfg-options'
     ] + options)
     # Grey levels are easy even for a random ViT.
-    assert 'k-NN (k=20, T=0.07): top-1 100.00' in proc.stdout
+    # 12 training images: every one votes, and the k used is the one shown
+    assert '--k 20 is more than the 12 training images' in proc.stdout
+    assert 'k-NN (k=12, T=0.07): top-1 100.00' in proc.stdout
     assert '(12 val / 12 train images)' in proc.stdout
     result = json.load(open(out))
     assert result['knn_top1'] == 100. and result['num_train'] == 12

@@ -126,3 +126,25 @@ def test_needs_a_dilemma_config():
                       'mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
     with pytest.raises(ValueError, match='no TokenDropTransform'):
         build_token_drop(cfg)
+
+
+@pytest.mark.parametrize('content, message', [
+    (b'not an image at all', 'cannot be decoded as an image'),
+    (None, 'no such image file'),
+])
+def test_command_line_names_a_bad_image(checkpoint, capsys, content, message):
+    """Issue 19, item 8: an undecodable or missing image is named, before
+    the model is built (it was an AttributeError inside mmcv)."""
+    tool = load_tool('tools/analysis_tools/visualize_misplacement.py')
+    bad = checkpoint / ('broken.png' if content else 'missing.png')
+    if content is not None:
+        bad.write_bytes(content)
+    with pytest.raises(SystemExit, match=f'{bad}: {message}'):
+        tool.main([
+            CONFIG,
+            str(checkpoint / 'model.pth'),
+            str(checkpoint / 'img0.png'),
+            str(bad), '--out',
+            str(checkpoint / 'bad.png'), '--cfg-options'
+        ] + SMALL)
+    assert not (checkpoint / 'bad.png').exists()

@@ -6,6 +6,7 @@ Examples::
     python tools/train.py configs/dilemma/<config>.py --work-dir work_dirs/x
     python tools/train.py <config> --resume            # latest in work dir
     python tools/train.py <config> --resume path/to/epoch_2.pth
+    python tools/train.py <config> --epochs 3   # schedule fitted to 3 epochs
     bash tools/dist_train.sh <config> 8 --amp
 """
 import argparse
@@ -19,10 +20,18 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.engine import amp_optim_wrapper, check_schedule, fit_schedule
 from dilemma_mm.engine.preflight import preflight
 from dilemma_mm.utils import (add_train_check_hooks, check_cfg_options,
                               check_hook_args, explain_build_errors,
                               finish_run, load_config)
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f'must be a positive integer, got {text!r}')
+    return int(text)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -47,6 +56,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='start from a Pretrained init_cfg checkpoint that leaves '
         'weights missing or unexpected (refused by default; the keys are '
         'logged)')
+    parser.add_argument(
+        '--epochs',
+        type=positive_int,
+        help='train this many epochs, with the schedule fitted to them: the '
+        'warm-up kept (at most half the run), the rest stretched or shrunk')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -92,18 +106,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def apply_amp(cfg) -> None:
-    """Switch the optimizer wrapper to mixed precision for this machine."""
-    if torch.cuda.is_available():
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    else:
-        # mmengine's AmpOptimWrapper refuses CPUs; autocast to bf16 needs no
-        # loss scaling, which our wrapper provides.
-        cfg.optim_wrapper.type = 'dilemma_mm.CPUBf16OptimWrapper'
-        cfg.optim_wrapper.pop('loss_scale', None)
-
-
 def merge_args(cfg, args):
     """Fold the command line into the config."""
     if args.no_validate:
@@ -115,7 +117,8 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        apply_amp(cfg)
+        cfg.optim_wrapper = amp_optim_wrapper(
+            cfg.optim_wrapper, 'cuda' if torch.cuda.is_available() else 'cpu')
     if args.compile:
         cfg.compile = cfg.get('compile') or True
     if args.auto_scale_lr:
@@ -125,6 +128,13 @@ def merge_args(cfg, args):
         cfg.auto_scale_lr.enable = True
     if args.cfg_options:
         cfg.merge_from_dict(check_cfg_options(cfg, args.cfg_options))
+    if args.epochs and 'train_cfg.max_epochs' in (args.cfg_options or {}):
+        raise ValueError('--epochs and --cfg-options train_cfg.max_epochs '
+                         'both set the epochs: give one of --epochs and '
+                         'train_cfg.max_epochs')
+    if args.epochs:
+        fit_schedule(cfg, args.epochs)
+    check_schedule(cfg)  # warns when max_epochs and the schedulers disagree
     for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(field)
         if loader is None:

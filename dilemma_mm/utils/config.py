@@ -1,20 +1,63 @@
 """Config loading and error reporting shared by our tools."""
+import ast
 import os.path as osp
 import re
 from contextlib import contextmanager
-from typing import Optional
+from typing import Optional, Tuple
 
 from mmengine.config import Config
 
 
+def _broken_file(path: str) -> Optional[Tuple[str, SyntaxError]]:
+    """The file of ``path``'s ``_base_`` chain that does not parse, with its
+    error; None if all parse."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            tree = ast.parse(f.read(), filename=path)
+    except SyntaxError as e:
+        return path, e
+    except OSError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+            for base in [bases] if isinstance(bases, str) else bases:
+                if '::' not in base:
+                    found = _broken_file(
+                        osp.join(osp.dirname(path), osp.expanduser(base)))
+                    if found:
+                        return found
+    return None
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """Load a config file for our tools, with a clear error when it is
-    missing and ``--cfg-options`` merged."""
+    missing or does not parse, and ``--cfg-options`` checked
+    (:func:`check_cfg_options`) and merged.
+
+    Raises:
+        FileNotFoundError: ``path`` is not a file.
+        SyntaxError: ``path`` or one of its ``_base_`` files is not valid
+            Python; the message and the traceback name the file and line.
+        KeyError: A ``--cfg-options`` key is not in the config.
+    """
     if not osp.isfile(path) and '::' not in path:
         raise FileNotFoundError(f'config file not found: {path}')
-    cfg = Config.fromfile(path)
+    try:
+        cfg = Config.fromfile(path)
+    except SyntaxError as e:
+        # mmengine parses the source without its file name ("<unknown>").
+        broken, error = _broken_file(path) or (path, e)
+        where = '' if broken == path else f' (a _base_ of {path})'
+        raise SyntaxError(
+            f'{error.msg} in the config {broken}{where}',
+            (broken, error.lineno, error.offset, error.text)) from None
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        cfg.merge_from_dict(check_cfg_options(cfg, cfg_options))
     return cfg
 
 

@@ -17,8 +17,8 @@ image: on a CPU this shows launch-bound overhead without a GPU.
 
 ``--equal-time-epochs E`` turns the measured ratios into equal-time
 training: the first config trained for ``E`` epochs takes as long as each
-other config trained for ``E x ratio`` epochs, printed with the
-``--cfg-options`` for ``tools/train.py`` that stretch its schedule. The
+other config trained for ``E x ratio`` epochs, printed as the
+``tools/train.py --epochs`` command that fits its schedule to them. The
 ratio holds only for the machine, batch and precision it was measured on:
 measure on the hardware that will train, or give the baseline's measured
 wall-clock to ``BudgetEpochBasedTrainLoop`` instead.
@@ -54,23 +54,37 @@ from mmengine.registry import init_default_scope
 from torch.utils._python_dispatch import TorchDispatchMode
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
+from dilemma_mm.engine import amp_optim_wrapper
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
+
+
+def at_least(low: int):
+    """An argparse type: an integer >= ``low`` (a zero here was accepted,
+    then failed after minutes of warm-up, or was ignored)."""
+
+    def parse(text: str) -> int:
+        if not text.lstrip('-').isdigit() or int(text) < low:
+            raise argparse.ArgumentTypeError(
+                f'must be an integer >= {low}, got {text!r}')
+        return int(text)
+
+    return parse
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('configs', nargs='+', help='config files')
-    parser.add_argument('--batch-size', type=int, default=32)
+    parser.add_argument('--batch-size', type=at_least(2), default=32)
     parser.add_argument(
         '--source-size',
-        type=int,
+        type=at_least(8),
         default=256,
         help='side of the synthetic source images the pipelines crop')
-    parser.add_argument('--warmup', type=int, default=1, help='steps')
+    parser.add_argument('--warmup', type=at_least(0), default=1, help='steps')
     parser.add_argument(
-        '--steps', type=int, default=2, help='timed steps per round')
-    parser.add_argument('--rounds', type=int, default=3)
+        '--steps', type=at_least(1), default=2, help='timed steps per round')
+    parser.add_argument('--rounds', type=at_least(1), default=3)
     parser.add_argument(
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument(
@@ -83,13 +97,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='skip the peak-memory measurement')
     parser.add_argument(
         '--breakdown-steps',
-        type=int,
+        type=at_least(0),
         default=None,
         help='synced steps of the per-phase breakdown (default: --rounds); '
         '0 skips it')
     parser.add_argument(
         '--equal-time-epochs',
-        type=int,
+        type=at_least(1),
         help='epochs of the first config: print the equal-time epochs of '
         'the others from the measured ratios')
     parser.add_argument('--seed', type=int, default=0)
@@ -122,14 +136,11 @@ class Subject:
 
     @staticmethod
     def _optim_cfg(optim_cfg, args) -> dict:
+        if args.amp:
+            return amp_optim_wrapper(optim_cfg, args.device)
         optim_cfg = copy.deepcopy(dict(optim_cfg))
         optim_cfg.pop('loss_scale', None)
-        if not args.amp:
-            optim_cfg['type'] = 'OptimWrapper'
-        elif args.device.startswith('cuda'):
-            optim_cfg.update(type='AmpOptimWrapper', loss_scale='dynamic')
-        else:
-            optim_cfg['type'] = 'dilemma_mm.CPUBf16OptimWrapper'
+        optim_cfg['type'] = 'OptimWrapper'  # also for the configs' --amp
         return optim_cfg
 
     @staticmethod
@@ -429,27 +440,6 @@ def print_breakdown(results: dict, args: argparse.Namespace) -> None:
               f' | {total_ops} | {total_ops / args.batch_size:.1f} |')
 
 
-def equal_time_options(config: str, epochs: int,
-                       args: argparse.Namespace) -> str:
-    """``--cfg-options`` that train ``config`` for ``epochs`` epochs: its
-    schedulers that end with training end at ``epochs``, a cosine's
-    ``T_max`` spanning to the end stretches with it."""
-    cfg = load_config(config, args.cfg_options)
-    max_epochs = cfg.train_cfg.max_epochs
-    options = [f'train_cfg.max_epochs={epochs}']
-    schedulers = cfg.get('param_scheduler') or []
-    if isinstance(schedulers, dict):
-        schedulers = [schedulers]
-    for i, scheduler in enumerate(schedulers):
-        if scheduler.get('end') != max_epochs:
-            continue
-        options.append(f'param_scheduler.{i}.end={epochs}')
-        begin = scheduler.get('begin', 0)
-        if scheduler.get('T_max') == max_epochs - begin:
-            options.append(f'param_scheduler.{i}.T_max={epochs - begin}')
-    return ' '.join(options)
-
-
 def equal_time(results: dict, args: argparse.Namespace) -> dict:
     """Print and return the epochs of each config that take the time of
     the first config's ``--equal-time-epochs``."""
@@ -462,10 +452,13 @@ def equal_time(results: dict, args: argparse.Namespace) -> dict:
         name = osp.splitext(osp.basename(config))[0]
         ratio = results[name]['images_per_s'] / base
         epochs[name] = max(1, round(args.equal_time_epochs * ratio))
-        print(
-            f'  {name}: {args.equal_time_epochs} x {ratio:.2f} = '
-            f'{epochs[name]} epochs\n    python tools/train.py {config} '
-            f'--cfg-options {equal_time_options(config, epochs[name], args)}')
+        options = ' '.join(
+            f'{k}={json.dumps(v) if not isinstance(v, str) else v}'
+            for k, v in (args.cfg_options or {}).items())
+        print(f'  {name}: {args.equal_time_epochs} x {ratio:.2f} = '
+              f'{epochs[name]} epochs\n    python tools/train.py {config} '
+              f'--epochs {epochs[name]}' +
+              (f' --cfg-options {options}' if options else ''))
     return epochs
 
 

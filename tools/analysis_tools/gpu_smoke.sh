@@ -15,8 +15,11 @@
 # ViT-B 1.58x and DINO ViT-S 0.85x, and trained at 0.16 s per iteration
 # (README, Throughput).
 set -u
+# OUT_DIR (and PYTHON) mean what they mean in the caller's directory.
+absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+OUT=$(absolute "${1:-work_dirs/gpu_smoke}")
+case ${PYTHON:-} in */*) PYTHON=$(absolute "$PYTHON") ;; esac
 cd "$(dirname "$0")/../.."
-OUT=${1:-work_dirs/gpu_smoke}
 PY=${PYTHON:-python}
 export PYTHON=$PY PYTHONUNBUFFERED=1
 DATA=$OUT/data

@@ -48,6 +48,23 @@ from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
 from dilemma_mm.utils import load_config
 
 
+def positive(kind):
+    """An argparse type: a number of ``kind`` above 0."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or value <= 0:
+            raise argparse.ArgumentTypeError(
+                f'must be {"an integer" if kind is int else "a number"} '
+                f'above 0, got {text!r}')
+        return value
+
+    return parse
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='k-NN evaluation of a backbone checkpoint')
@@ -56,9 +73,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         'checkpoint',
         help='algorithm checkpoint (backbone under --prefix) or a '
         'backbone-only state dict')
-    parser.add_argument('--k', type=int, default=20, help='neighbours')
     parser.add_argument(
-        '--temperature', type=float, default=0.07, help='vote temperature')
+        '--k', type=positive(int), default=20, help='neighbours')
+    parser.add_argument(
+        '--temperature',
+        type=positive(float),
+        default=0.07,
+        help='vote temperature')
     parser.add_argument(
         '--prefix',
         default='backbone.',
@@ -79,7 +100,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=float,
         help='crop / resize ratio of the default pipeline (default 0.875 '
         'from 128 px up, else 1)')
-    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--batch-size', type=positive(int), default=64)
     parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument(
         '--device',
@@ -172,12 +193,16 @@ def main(argv=None) -> dict:
         parts[name] = extract_features(backbone, loader, preprocessor, device)
         logger.info(f'{name}: {len(parts[name][1])} images, features of '
                     f'dimension {parts[name][0].shape[1]}')
-    metrics = knn_evaluate(*parts['train'], *parts['val'], args.k,
-                           args.temperature)
+    k = min(args.k, len(parts['train'][1]))
+    if k < args.k:  # say so rather than report a k that was not used
+        logger.warning(f'--k {args.k} is more than the '
+                       f'{len(parts["train"][1])} training images: every '
+                       f'one votes, k={k}')
+    metrics = knn_evaluate(*parts['train'], *parts['val'], k, args.temperature)
     result = dict(
         config=args.config,
         checkpoint=args.checkpoint,
-        k=args.k,
+        k=k,
         temperature=args.temperature,
         num_train=len(parts['train'][1]),
         num_val=len(parts['val'][1]),
@@ -187,7 +212,7 @@ def main(argv=None) -> dict:
         })
     if load_result['missing_keys'] or load_result['unexpected_keys']:
         result['partial_load'] = load_result  # only with --allow-partial
-    print(f'k-NN (k={args.k}, T={args.temperature}): '
+    print(f'k-NN (k={k}, T={args.temperature}): '
           f'top-1 {metrics["top1"]:.2f}  top-5 {metrics["top5"]:.2f}  '
           f'({result["num_val"]} val / {result["num_train"]} train images)')
     if args.out:

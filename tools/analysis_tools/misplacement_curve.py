@@ -28,7 +28,7 @@ from mmengine.runner import set_random_seed
 from dilemma_mm.registry import MODELS
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--steps', type=int, default=300)
     parser.add_argument('--batch-size', type=int, default=32)
@@ -42,7 +42,25 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--log-interval', type=int, default=25)
     parser.add_argument('--eval-batches', type=int, default=8)
     parser.add_argument('--seed', type=int, default=0)
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    # Checked here: each surfaced as a traceback after the model was built.
+    if args.batch_size < 2:
+        parser.error('--batch-size must be at least 2 (the necks\' '
+                     'BatchNorm needs two samples)')
+    if min(args.steps, args.eval_batches) < 0 or args.log_interval < 1:
+        parser.error('--steps and --eval-batches must be >= 0, '
+                     '--log-interval >= 1')
+    if args.patch_size < 1 or args.img_size % args.patch_size:
+        parser.error(f'--img-size {args.img_size} must be a multiple of '
+                     f'--patch-size {args.patch_size}')
+    if not 0 <= args.drop_ratio < 1 or not 0 <= args.misplace_prob <= 1:
+        parser.error('--drop-ratio must be in [0, 1), --misplace-prob in '
+                     '[0, 1]')
+    return args
+
+
+def main(argv=None) -> Dict[str, float]:
+    return train(parse_args(argv))
 
 
 def synthetic_images(num: int, size: int,
@@ -184,4 +202,4 @@ def train(args: argparse.Namespace) -> Dict[str, float]:
 
 
 if __name__ == '__main__':
-    train(parse_args())
+    main()

@@ -88,6 +88,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    if args.out is not None and not args.out.lower().endswith('.png'):
+        # matplotlib would add .png and the tool name a file it never wrote
+        raise SystemExit(f'--out {args.out}: give a .png file (the JSON '
+                         'goes beside it)')
+    for key in ('batch_size', 'max_batches', 'patch_size'):
+        if getattr(args, key) is not None and getattr(args, key) < 1:
+            raise SystemExit(f'--{key.replace("_", "-")} must be at least 1')
     check_checkpoint_file(args.checkpoint)  # before any work, by name
     cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'dilemma_mm'))

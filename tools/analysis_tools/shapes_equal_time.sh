@@ -7,7 +7,9 @@
 #   bash tools/analysis_tools/shapes_equal_time.sh [OUT_DIR] [SEEDS...]
 #
 # Equal time: DILEMMA runs DILEMMA_EPOCHS, MoCo v3 MOCOV3_EPOCHS, each with
-# its cosine schedule fitted to its epochs (the configs' defaults, 8 and 6).
+# its schedule fitted to its epochs by tools/train.py --epochs (the
+# configs' defaults, 8 and 6). OUT_DIR, DATA and PYTHON are paths as the
+# shell that starts the script means them.
 # The two counts come from the speed ratio measured on this machine:
 #   python tools/analysis_tools/benchmark_throughput.py \
 #       configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py \
@@ -17,12 +19,15 @@
 # each run took: check that they match.
 # Summarise with tools/analysis_tools/summarize_equal_time.py OUT_DIR.
 set -euo pipefail
+# Paths the caller typed mean what they mean in the caller's directory.
+absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+OUT=$(absolute "${1:-work_dirs/shapes_equal_time}")
+DATA=$(absolute "${DATA:-data/shapes}")
+case ${PYTHON:-} in */*) PYTHON=$(absolute "$PYTHON") ;; esac
 cd "$(dirname "$0")/../.."
-OUT=${1:-work_dirs/shapes_equal_time}
 shift || true
 SEEDS=${*:-0 1 2}
 PY=${PYTHON:-.venv/bin/python}
-DATA=${DATA:-data/shapes}
 DILEMMA_EPOCHS=${DILEMMA_EPOCHS:-8}
 MOCOV3_EPOCHS=${MOCOV3_EPOCHS:-6}
 BUDGET_S=${BUDGET_S:-900}
@@ -34,7 +39,10 @@ declare -A CONFIG=(
 declare -A EPOCHS=([dilemma-mocov3]=$DILEMMA_EPOCHS [mocov3]=$MOCOV3_EPOCHS)
 METHODS=${METHODS:-dilemma-mocov3 mocov3 random-init}
 
-$PY tools/dataset_converters/make_shapes.py --out "$DATA" --workers 2
+# An existing folder is used as it is (make_shapes.py would replace one of
+# other sizes).
+[ -e "$DATA" ] || $PY tools/dataset_converters/make_shapes.py --out "$DATA" \
+    --workers 2
 for seed in $SEEDS; do
     for method in $METHODS; do
         run=$OUT/$method/seed$seed
@@ -42,19 +50,15 @@ for seed in $SEEDS; do
         if [ "$method" = random-init ]; then
             ckpt=$run/random_init.pth
             $PY tools/misc/save_random_init.py "${CONFIG[$method]}" "$ckpt" \
-                --seed "$seed" > "$run.pretrain.log" 2>&1
+                --seed "$seed" --force > "$run.pretrain.log" 2>&1
         else
-            epochs=${EPOCHS[$method]}
             $PY tools/train.py "${CONFIG[$method]}" \
-                --work-dir "$run/pretrain" --resume --cfg-options \
+                --work-dir "$run/pretrain" --resume \
+                --epochs "${EPOCHS[$method]}" --cfg-options \
                 randomness.seed="$seed" \
                 train_dataloader.dataset.data_root="$DATA" \
                 train_cfg.type=BudgetEpochBasedTrainLoop \
-                train_cfg.time_budget_s="$BUDGET_S" \
-                train_cfg.max_epochs="$epochs" \
-                param_scheduler.0.end=1 param_scheduler.1.begin=1 \
-                param_scheduler.1.T_max=$((epochs - 1)) \
-                param_scheduler.1.end="$epochs" > "$run.pretrain.log" 2>&1
+                train_cfg.time_budget_s="$BUDGET_S" > "$run.pretrain.log" 2>&1
             ckpt=$(cat "$run/pretrain/last_checkpoint")
         fi
         $PY tools/analysis_tools/knn_eval.py "${CONFIG[$method]}" "$ckpt" \

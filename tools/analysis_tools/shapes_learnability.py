@@ -144,13 +144,18 @@ def augment(images: torch.Tensor) -> torch.Tensor:
 
 def main(argv=None) -> list:
     args = parse_args(argv)
+    if args.model == 'cnn' and (args.cfg_options or args.config != RECIPE):
+        raise SystemExit('--config and --cfg-options set the ViT backbone: '
+                         'they do nothing with --model cnn')
+    if min(args.epochs, args.batch_size) < 1 or (args.minutes is not None
+                                                 and args.minutes <= 0):
+        raise SystemExit('--epochs, --batch-size and --minutes must be '
+                         'above 0')
     torch.manual_seed(args.seed)
     backbone_cfg = None
     size = 32
     if args.model == 'vit':
-        cfg = load_config(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
+        cfg = load_config(args.config, args.cfg_options)
         backbone_cfg = cfg.model.backbone.to_dict()
         size = backbone_cfg.get('img_size', 224)
     train_images, train_labels = load_split(args.data, 'train', size)

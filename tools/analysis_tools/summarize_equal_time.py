@@ -54,6 +54,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir')
     args = parser.parse_args(argv)
+    finished = glob.glob(
+        osp.join(args.out_dir, '*', 'seed*', 'occlusion.json'))
+    if not finished:  # a table of nothing hid a mistyped folder
+        raise SystemExit(
+            f'{args.out_dir}: no finished run (<method>/seed<n>/'
+            'occlusion.json); give the OUT_DIR of shapes_equal_time.sh')
     print('| method | seeds | pretrain min | k-NN top-1 | linear top-1 | '
           'shuffle drop 50 % / 90 % | detection AUC |')
     print('|---|---|---:|---:|---:|---:|---:|')

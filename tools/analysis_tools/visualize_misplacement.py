@@ -14,6 +14,7 @@ Example::
         data/shapes/val/*/0000.png --out misplacement.png --seed 0
 """
 import argparse
+import os.path as osp
 import sys
 
 from mmengine.config import DictAction
@@ -60,9 +61,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_images(paths) -> None:
+    """Stop, naming the file, on an image that is missing or does not
+    decode (mmcv would fail later on a None without a name)."""
+    import mmcv
+    for path in paths:
+        if not osp.isfile(path):
+            raise SystemExit(f'{path}: no such image file')
+        if mmcv.imread(path) is None:
+            raise SystemExit(f'{path}: cannot be decoded as an image')
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     check_checkpoint_file(args.checkpoint)  # before any work, by name
+    if not args.out.lower().endswith('.png'):
+        # matplotlib would add .png and the tool name a file it never wrote
+        raise SystemExit(f'--out {args.out}: give a .png file')
+    check_images(args.images)
     cfg = load_config(args.config, args.cfg_options)
     model = init_model(cfg, device=args.device)
     load_backbone_checkpoint(
@@ -84,12 +100,14 @@ def main(argv=None) -> int:
         model=model)
     for pred in predictions:
         misplaced = pred.misplaced
-        on_misplaced = pred.prob[misplaced].mean() if misplaced.any() else 0
-        on_correct = pred.prob[~misplaced].mean() if (~misplaced).any() else 0
+
+        def mean(probs) -> str:  # none drawn: no mean, not a 0.000
+            return f'{probs.mean():.3f}' if len(probs) else '-'
+
         print(f'{pred.name}: {len(pred.keep)} kept, {int(misplaced.sum())} '
               f'misplaced, accuracy {pred.accuracy:.3f}, mean P(misplaced) '
-              f'{on_misplaced:.3f} on misplaced, {on_correct:.3f} on the '
-              'others')
+              f'{mean(pred.prob[misplaced])} on misplaced, '
+              f'{mean(pred.prob[~misplaced])} on the others')
     print(f'wrote {args.out}')
     return 0
 

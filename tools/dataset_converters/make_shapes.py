@@ -12,6 +12,7 @@ the command is cheap to repeat before every training run.
 """
 import argparse
 import importlib.util
+import json
 import os.path as osp
 import sys
 from types import ModuleType
@@ -88,20 +89,53 @@ def build_parser(classes: Sequence[str],
     return parser
 
 
+def announce_replacement(out: str, params: dict) -> None:
+    """Say which recorded parameters differ when a shape folder is about
+    to be replaced by one of other parameters."""
+    try:
+        with open(osp.join(out, 'meta.json')) as f:
+            old = json.load(f)['params']
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    changed = [
+        f'{k} {old.get(k)} -> {v}' for k, v in params.items()
+        if k in old and old.get(k) != v
+    ]
+    if changed:
+        print(f'Replacing {out}, generated with other parameters: ' +
+              ', '.join(changed))
+
+
 def main(argv: Optional[List[str]] = None) -> dict:
     shapes = load_shapes_module()
     args = build_parser(shapes.SHAPE_CLASSES, shapes.STYLES).parse_args(argv)
-    return shapes.make_shapes_dataset(
-        args.out,
+    params = dict(
         num_train=args.num_train,
         num_val=args.num_val,
         size=args.size,
         seed=args.seed,
         classes=args.classes,
         max_rotation=args.max_rotation,
-        workers=args.workers,
-        force=args.force,
         style=args.style)
+    if args.classes is not None:  # meta.json records them sorted
+        params['classes'] = sorted(set(args.classes))
+    else:
+        del params['classes']
+    announce_replacement(args.out, params)
+    try:
+        return shapes.make_shapes_dataset(
+            args.out,
+            num_train=args.num_train,
+            num_val=args.num_val,
+            size=args.size,
+            seed=args.seed,
+            classes=args.classes,
+            max_rotation=args.max_rotation,
+            workers=args.workers,
+            force=args.force,
+            style=args.style)
+    except (FileExistsError, ValueError) as e:  # a sentence, not a trace
+        raise SystemExit(f'make_shapes.py: {e}')
 
 
 if __name__ == '__main__':

@@ -27,6 +27,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--seed', type=int, default=0, help='torch seed of the init')
     parser.add_argument(
+        '--force', action='store_true', help='write over OUT if it exists')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -40,9 +42,10 @@ def main(argv=None) -> str:
         raise IsADirectoryError(
             f'{args.out} is a directory: give the checkpoint file to write, '
             f'e.g. {osp.join(args.out, "random_init.pth")}')
-    cfg = load_config(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    if osp.exists(args.out) and not args.force:
+        raise SystemExit(f'{args.out} exists: pass --force to write the '
+                         'random initialisation over it, or another OUT')
+    cfg = load_config(args.config, args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'dilemma_mm'))
     torch.manual_seed(args.seed)
     model = MODELS.build(cfg.model)

@@ -1,10 +1,17 @@
 """An epoch-based train loop with a wall-clock budget in ``train_cfg``."""
+import copy
 from typing import Optional
 
 from mmengine.runner import EpochBasedTrainLoop
 
 from dilemma_mm.engine.hooks.time_budget_hook import TimeBudgetHook
+from dilemma_mm.engine.schedule import (fit_hook_args, fit_param_schedulers,
+                                        schedule_length)
 from dilemma_mm.registry import LOOPS
+
+# Message-hub key of the epochs the schedule was fitted to; saved in every
+# checkpoint, so a resumed run keeps the fitted length.
+FITTED_EPOCHS_KEY = 'budget_fitted_epochs'
 
 
 @LOOPS.register_module()
@@ -14,13 +21,23 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
     'BudgetEpochBasedTrainLoop', max_epochs=300, time_budget_s=8 * 3600)``).
 
     :class:`TimeBudgetHook` counts the time and is added when the config
-    has none. ``max_epochs`` still caps the run and sets the schedule. The
-    epoch that spends the budget ends without ``after_train_epoch`` hooks;
-    the hook has saved ``budget_iter_<n>.pth``.
+    has none. ``max_epochs`` caps the run. The epoch that spends the budget
+    ends without ``after_train_epoch`` hooks; the hook has saved
+    ``budget_iter_<n>.pth``.
+
+    With ``fit_schedule=True`` the first epoch is timed and the run is cut
+    to the epochs the rest of the budget allows, with its schedule fitted
+    to them (:mod:`dilemma_mm.engine.schedule`, as ``tools/train.py
+    --epochs``): the parameter schedulers are rebuilt for the new length
+    and replayed to the current iteration, so the learning rate is where a
+    run planned for that length would have it (exactly, when the warm-up
+    lasts at least the first epoch). The log says how many epochs fit.
 
     Args:
         time_budget_s (float, optional): Seconds of training allowed.
             ``None`` trains ``max_epochs`` as the parent does.
+        fit_schedule (bool): Fit the run and its schedule to the budget
+            after the first epoch. Defaults to False.
         **kwargs: Arguments of :class:`EpochBasedTrainLoop`.
     """
 
@@ -29,22 +46,106 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
                  dataloader,
                  max_epochs: int,
                  time_budget_s: Optional[float] = None,
+                 fit_schedule: bool = False,
                  **kwargs) -> None:
         super().__init__(runner, dataloader, max_epochs, **kwargs)
         if time_budget_s is not None and time_budget_s < 0:
             raise ValueError(
                 f'time_budget_s must be >= 0, got {time_budget_s}')
+        if fit_schedule and time_budget_s is None:
+            raise ValueError('fit_schedule needs a time_budget_s to fit to')
         self.time_budget_s = time_budget_s
-        if not any(isinstance(h, TimeBudgetHook) for h in runner.hooks):
-            runner.register_hook(TimeBudgetHook())
+        self.fit_schedule = fit_schedule
+        self._planned_epochs = self._max_epochs
+        hooks = [h for h in runner.hooks if isinstance(h, TimeBudgetHook)]
+        if not hooks:
+            hooks = [TimeBudgetHook()]
+            runner.register_hook(hooks[0])
+        self._clock = hooks[0]
+        # The runner builds its schedulers after the loop: keep their
+        # configs to rebuild them fitted.
+        self._scheduler_cfgs = copy.deepcopy(runner.param_schedulers)
+
+    def run(self):
+        """Train; a resumed run keeps the length its schedule was fitted
+        to."""
+        fitted = self.runner.message_hub.get_info(FITTED_EPOCHS_KEY)
+        if fitted is not None:
+            self._set_max_epochs(fitted)
+        return super().run()
 
     def run_epoch(self) -> None:
         """Iterate one epoch, or part of it when the budget runs out."""
+        start = self._clock.spent_s()
         self.runner.call_hook('before_train_epoch')
         self.runner.model.train()
         for idx, data_batch in enumerate(self.dataloader):
             self.run_iter(idx, data_batch)
             if self.stop_training:
                 return
+        # Fitted before the epoch's hooks, so that they see the new length
+        # (the checkpoint hook saves the last epoch).
+        if (self.fit_schedule and
+                self.runner.message_hub.get_info(FITTED_EPOCHS_KEY) is None):
+            self._fit(self._clock.spent_s() - start)
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
+
+    def _set_max_epochs(self, epochs: int) -> None:
+        self._max_epochs = epochs
+        self._max_iters = epochs * len(self.dataloader)
+        hub = self.runner.message_hub
+        hub.update_info('max_epochs', epochs)
+        hub.update_info('max_iters', self._max_iters)  # read by CosineEMA
+        for hook in self.runner.hooks:
+            fit_hook_args(hook, epochs)
+
+    def _fit(self, epoch_s: float) -> None:
+        """Cut the run to the epochs the rest of the budget allows, and fit
+        the schedule to them."""
+        done = self._epoch + 1
+        left = self.time_budget_s - self._clock.spent_s()
+        fit = done + int(max(left, 0) // max(epoch_s, 1e-9))
+        epochs = max(done, min(self._max_epochs, fit))
+        self.runner.message_hub.update_info(FITTED_EPOCHS_KEY, epochs)
+        self.runner.logger.info(
+            f'Time budget: epoch {done} took {epoch_s:.1f} s, {left:.1f} s '
+            f'are left: {epochs} of {self._max_epochs} epochs fit; schedule '
+            f'fitted to {epochs} epochs.')
+        if epochs == self._max_epochs:
+            return
+        self._set_max_epochs(epochs)
+        if self._scheduler_cfgs:
+            self._rebuild_schedulers(epochs)
+
+    def _rebuild_schedulers(self, epochs: int) -> None:
+        """Build the schedulers fitted to ``epochs`` and step them to the
+        current iteration, from the parameters' initial values."""
+        runner = self.runner
+        cfgs = self._scheduler_cfgs
+        cfgs = [cfgs] if isinstance(cfgs, dict) else list(cfgs)
+        if not (all(isinstance(c, dict) for c in cfgs)
+                and isinstance(runner.param_schedulers, list)):
+            raise TypeError('fit_schedule needs one optimizer and '
+                            'param_scheduler configs (dicts)')
+        fitted = fit_param_schedulers(
+            cfgs, epochs, schedule_length(cfgs, self._planned_epochs))
+        for scheduler in runner.param_schedulers:
+            name = scheduler.param_name
+            for group in scheduler.optimizer.param_groups:
+                group[name] = group[f'initial_{name}']
+        schedulers = runner.build_param_scheduler(
+            [c for c in fitted if c is not None])
+        # The iterations so far, then the epochs whose hooks have run.
+        per_epoch = len(self.dataloader)
+        epochs_stepped = 0
+        for i in range(self._iter):
+            for scheduler in schedulers:
+                if not scheduler.by_epoch:
+                    scheduler.step()
+            if (i + 1) % per_epoch == 0 and epochs_stepped < self._epoch:
+                epochs_stepped += 1
+                for scheduler in schedulers:
+                    if scheduler.by_epoch:
+                        scheduler.step()
+        runner.param_schedulers = schedulers

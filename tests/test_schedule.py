@@ -1,0 +1,264 @@
+"""One schedule-fitting rule (dilemma_mm/engine/schedule.py) for
+tools/train.py --epochs, the demo, the equal-time tools and the time-budget
+loop: warm-up kept (at most half the run), the rest stretched; a warning
+when max_epochs and the schedulers disagree."""
+import itertools
+import json
+import os
+import os.path as osp
+import types
+
+import pytest
+from conftest import load_tool, run_tool
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from test_time_budget import ToyDataset, ToyModel, load
+
+from dilemma_mm.engine.hooks import time_budget_hook
+from dilemma_mm.engine.runners.budget_loop import FITTED_EPOCHS_KEY
+from dilemma_mm.engine.schedule import (fit_param_schedulers, fit_schedule,
+                                        schedule_mismatch)
+from dilemma_mm.utils import load_config
+
+SHAPES = ('configs/dilemma/'
+          'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py')
+DINO = 'configs/dino/dino_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+WARMUP_COSINE = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=7,
+        begin=1,
+        end=8,
+        convert_to_iter_based=True),
+]
+
+
+def spans(schedulers):
+    return [(s['begin'], s['end'], s.get('T_max')) for s in schedulers]
+
+
+@pytest.mark.parametrize(
+    'epochs, expected',
+    [
+        (8, [(0, 1, None), (1, 8, 7)]),  # unchanged
+        (3, [(0, 1, None), (1, 3, 2)]),  # warm-up kept, cosine shrunk
+        (20, [(0, 1, None), (1, 20, 19)]),  # and stretched
+        (1, [(0, .5, None), (.5, 1, .5)]),  # warm-up: half the run at most
+    ])
+def test_warmup_kept_rest_stretched(epochs, expected):
+    assert spans(fit_param_schedulers(WARMUP_COSINE, epochs)) == expected
+
+
+def test_per_epoch_warmup_without_room_is_dropped():
+    schedulers = [dict(s, convert_to_iter_based=False) for s in WARMUP_COSINE]
+    fitted = fit_param_schedulers(schedulers, 1)
+    assert fitted[0] is None and spans(fitted[1:]) == [(0, 1, 1)]
+
+
+def test_dino_weight_decay_and_teacher_temperature_follow():
+    cfg = load_config(DINO)
+    fit_schedule(cfg, 4)
+    warmup, cosine, decay = cfg.param_scheduler
+    assert (warmup.begin, warmup.end) == (0, 2)
+    assert (cosine.begin, cosine.end, cosine.T_max) == (2, 4, 2)
+    # the weight-decay cosine runs over the whole run
+    assert decay.param_name == 'weight_decay' and (decay.begin,
+                                                   decay.end) == (0, 4)
+    assert cfg.custom_hooks[0].warmup_epochs == 2  # was 5 of 20
+    assert cfg.train_cfg.max_epochs == 4
+    assert schedule_mismatch(cfg) is None
+
+
+def test_mismatch_is_named():
+    cfg = load_config(SHAPES)
+    assert schedule_mismatch(cfg) is None
+    cfg.train_cfg.max_epochs = 3
+    assert 'ends at epoch 8, after the run' in schedule_mismatch(cfg)
+    cfg.train_cfg.max_epochs = 12
+    assert 'the last 4 epochs keep the final values' in schedule_mismatch(cfg)
+
+
+def lr_per_iter(work_dir: str) -> list:
+    """The logged learning rate of every iteration of a run."""
+    (scalars, ) = [
+        osp.join(work_dir, d, 'vis_data', 'scalars.json')
+        for d in sorted(os.listdir(work_dir))
+        if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json'))
+    ]
+    return [
+        round(r['lr'], 12) for r in map(json.loads, open(scalars)) if 'lr' in r
+    ]
+
+
+def tiny(data_root: str, *extra: str) -> list:
+    return [
+        '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
+        'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
+        'model.backbone.arch.num_layers=1', 'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=1', *extra
+    ]
+
+
+def test_train_epochs_refits_and_warns(tiny_image_folder, tmp_path):
+    """`tools/train.py --epochs 1` trains one epoch on a valid schedule; a
+    max_epochs that leaves the cosine unfinished is warned about."""
+    proc = run_tool([
+        'tools/train.py', SHAPES, '--work-dir', tmp_path /
+        'one', '--epochs', '1'
+    ] + tiny(tiny_image_folder))
+    assert 'Schedule fitted to 1 epoch: train_cfg.max_epochs 8 -> 1' \
+        in proc.stdout
+    assert osp.isfile(tmp_path / 'one' / 'epoch_1.pth')
+    lrs = lr_per_iter(str(tmp_path / 'one'))
+    assert len(lrs) == 4 and lrs[0] < max(lrs) > lrs[-1]  # warm-up, cosine
+
+    proc = run_tool(
+        ['tools/train.py', SHAPES, '--work-dir', tmp_path / 'three'] +
+        tiny(tiny_image_folder, 'train_cfg.max_epochs=1'))
+    assert ('train_cfg.max_epochs is 1, but param_scheduler.1 '
+            '(CosineAnnealingLR) ends at epoch 8' in proc.stdout)
+
+    proc = run_tool(
+        ['tools/train.py', SHAPES, '--epochs', '2'] +
+        tiny(tiny_image_folder, 'train_cfg.max_epochs=3'),
+        check=False)
+    assert proc.returncode != 0
+    assert 'give one of --epochs and train_cfg.max_epochs' in proc.stdout
+    proc = run_tool(['tools/train.py', SHAPES, '--epochs', '0'], check=False)
+    assert 'must be a positive integer' in proc.stdout
+
+
+def toy_runner(work_dir, train_cfg, param_scheduler, name=None, **kwargs):
+    from mmengine.runner import Runner
+    return Runner(
+        model=ToyModel(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=ToyDataset(),
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=2,
+            num_workers=0),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        param_scheduler=param_scheduler,
+        train_cfg=train_cfg,
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=3)),
+        default_scope='dilemma_mm',
+        experiment_name=name or f'toy_{osp.basename(str(work_dir))}',
+        **kwargs)
+
+
+class LrRecorder(Hook):
+    """Reads the learning rate after every iteration of a toy runner."""
+
+    priority = 'LOWEST'
+
+    def __init__(self, runner):
+        self.lrs = []
+        runner.register_hook(self)
+
+    def after_train_iter(self, runner, *args, **kwargs):
+        self.lrs.append(round(runner.optim_wrapper.param_groups[0]['lr'], 12))
+
+
+@pytest.fixture
+def seconds_per_iteration(monkeypatch):
+    """A clock of the time-budget hook that advances one second per
+    reading: an iteration costs one second, deterministically."""
+    clock = itertools.count()
+    monkeypatch.setattr(
+        time_budget_hook, 'time',
+        types.SimpleNamespace(perf_counter=lambda: next(clock)))
+
+
+def test_budget_fits_epochs_and_schedule(tmp_path, seconds_per_iteration):
+    """20 planned epochs of 4 iterations, a 29 s budget at 5 s an epoch
+    (22 s left after the first): the loop fits 5 epochs, and the learning
+    rate of every iteration is that of a run planned for 5 epochs."""
+    schedulers = [
+        dict(
+            type='LinearLR',
+            start_factor=0.01,
+            begin=0,
+            end=2,
+            convert_to_iter_based=True),
+        dict(
+            type='CosineAnnealingLR',
+            T_max=18,
+            begin=2,
+            end=20,
+            convert_to_iter_based=True),
+    ]
+    runner = toy_runner(
+        tmp_path / 'budget',
+        dict(
+            type='BudgetEpochBasedTrainLoop',
+            max_epochs=20,
+            time_budget_s=29,
+            fit_schedule=True), schedulers)
+    budget = LrRecorder(runner)
+    runner.train()
+    assert runner.epoch == 5 and runner.iter == 20
+    ckpt = load(str(tmp_path / 'budget' / 'epoch_5.pth'))  # the last saved
+    assert ckpt['message_hub']['runtime_info'][FITTED_EPOCHS_KEY] == 5
+
+    planned = toy_runner(tmp_path / 'planned',
+                         dict(type='EpochBasedTrainLoop', max_epochs=5),
+                         fit_param_schedulers(schedulers, 5))
+    straight = LrRecorder(planned)
+    planned.train()
+    assert budget.lrs == straight.lrs
+    assert budget.lrs[-1] < 0.05 * max(budget.lrs)  # the cosine ran out
+
+
+def test_resumed_budget_run_keeps_fitted_length(tmp_path,
+                                                seconds_per_iteration):
+    train_cfg = dict(
+        type='BudgetEpochBasedTrainLoop',
+        max_epochs=20,
+        time_budget_s=14,
+        fit_schedule=True)
+    schedulers = [dict(type='CosineAnnealingLR', T_max=20, begin=0, end=20)]
+    toy_runner(tmp_path, dict(train_cfg, max_epochs=2), schedulers).train()
+    resumed = toy_runner(
+        tmp_path, train_cfg, schedulers, name='resumed', resume=True)
+    resumed.train()
+    # Fitted to 2 (its cap) in the first run; resuming does not train on.
+    assert resumed.epoch == 2
+
+
+def test_fit_schedule_refuses_iteration_loops():
+    cfg = Config(dict(train_cfg=dict(type='IterBasedTrainLoop', max_iters=9)))
+    with pytest.raises(ValueError, match='trains by iterations'):
+        fit_schedule(cfg, 2)
+
+
+def test_benchmark_prints_train_epochs(monkeypatch, capsys):
+    bench = load_tool('tools/analysis_tools/benchmark_throughput.py')
+    args = bench.parse_args([CONFIG, SHAPES, '--equal-time-epochs', '6'])
+    results = {
+        'a': dict(images_per_s=10.),
+        osp.splitext(osp.basename(SHAPES))[0]: dict(images_per_s=20.)
+    }
+    assert bench.equal_time(results, args) == {
+        osp.splitext(osp.basename(SHAPES))[0]: 12
+    }
+    assert f'python tools/train.py {SHAPES} --epochs 12' in \
+        capsys.readouterr().out
+
+
+def test_amp_choice_is_one_function():
+    from dilemma_mm.engine.optimizers import amp_optim_wrapper
+    cpu = amp_optim_wrapper(
+        dict(type='OptimWrapper', loss_scale=512, optimizer=dict()), 'cpu')
+    assert cpu['type'] == 'dilemma_mm.CPUBf16OptimWrapper'
+    assert 'loss_scale' not in cpu
+    cuda = amp_optim_wrapper(dict(type='OptimWrapper', optimizer={}), 'cuda')
+    assert cuda == dict(
+        type='AmpOptimWrapper', loss_scale='dynamic', optimizer={})

@@ -1,0 +1,200 @@
+"""What a newcomer types into the tools: a config that does not parse, a
+--cfg-options typo, an output that already exists, paths relative to the
+shell's directory. Each is refused with a sentence that names the file or
+key, before any work is done."""
+import os
+import os.path as osp
+import sys
+
+import pytest
+from conftest import REPO_ROOT, load_tool, run_tool
+
+CONFIG = f'{REPO_ROOT}/configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'  # noqa: E501
+
+# Every tool that loads a config, with the arguments after the config.
+CONFIG_TOOLS = [
+    ('tools/train.py', []),
+    ('tools/test.py', ['{ckpt}']),
+    ('tools/analysis_tools/knn_eval.py', ['{ckpt}']),
+    ('tools/analysis_tools/occlusion_eval.py', ['{ckpt}']),
+    ('tools/analysis_tools/visualize_misplacement.py', ['{ckpt}', '{img}']),
+    ('tools/analysis_tools/benchmark_throughput.py', []),
+    ('tools/misc/save_random_init.py', ['{out}']),
+]
+
+
+def tool_argv(rest, tmp_path):
+    ckpt = tmp_path / 'model.pth'
+    ckpt.write_bytes(b'')
+    img = tmp_path / 'img.png'
+    from PIL import Image
+    Image.new('RGB', (32, 32)).save(img)
+    values = dict(ckpt=ckpt, img=img, out=tmp_path / 'out.pth')
+    return [str(a).format(**values) for a in rest]
+
+
+@pytest.mark.parametrize('tool, rest', CONFIG_TOOLS)
+def test_config_syntax_error_names_the_file(tool, rest, tmp_path):
+    """Issue 19, item 11: mmengine reported `File "<unknown>", line 2`."""
+    bad = tmp_path / 'bad_config.py'
+    bad.write_text('a = 1\nb = (\n')
+    child = tmp_path / 'child_config.py'
+    child.write_text("_base_ = ['./bad_config.py']\nc = 2\n")
+    main = load_tool(tool).main
+    with pytest.raises(SyntaxError) as error:
+        main([str(bad)] + tool_argv(rest, tmp_path))
+    assert str(
+        error.value).startswith(f"'(' was never closed in the config {bad}")
+    assert (error.value.filename, error.value.lineno) == (str(bad), 2)
+    with pytest.raises(SyntaxError, match=f'a _base_ of {child}'):
+        main([str(child)] + tool_argv(rest, tmp_path))
+
+
+@pytest.mark.parametrize('tool, rest', [
+    t for t in CONFIG_TOOLS if 'train.py' not in t[0] and 'test.py' not in t[0]
+])
+def test_cfg_options_typo_is_refused(tool, rest, tmp_path):
+    """A misspelt --cfg-options key was merged as a new, unused key and the
+    tool ran without it (tools/train.py already refused it)."""
+    with pytest.raises(KeyError, match="did you mean 'train_dataloader'"):
+        load_tool(tool).main([CONFIG] + tool_argv(rest, tmp_path) +
+                             ['--cfg-options', 'train_dataloder.batch_size=8'])
+
+
+def test_save_random_init_keeps_an_existing_file(tmp_path):
+    tool = load_tool('tools/misc/save_random_init.py')
+    out = tmp_path / 'epoch_8.pth'
+    out.write_bytes(b'a trained checkpoint')
+    small = ['--cfg-options', 'model.backbone.arch.num_layers=1']
+    with pytest.raises(SystemExit, match='exists: pass --force'):
+        tool.main([CONFIG, str(out)] + small)
+    assert out.read_bytes() == b'a trained checkpoint'
+    tool.main([CONFIG, str(out), '--force'] + small)
+    assert out.stat().st_size > 1000
+
+
+def test_shell_scripts_resolve_paths_in_the_callers_directory(tmp_path):
+    """Issue 19, item 5, for the scripts that cd to the repository: OUT_DIR
+    and DATA are the caller's. A stand-in python records every command and
+    writes what the script reads back."""
+    stub = tmp_path / 'python'
+    stub.write_text(f'''#!{sys.executable}
+import json, os, sys
+args = sys.argv[1:]
+with open({str(tmp_path / 'calls.txt')!r}, 'a') as f:
+    f.write(' '.join(args) + '\\n')
+def after(flag):
+    return args[args.index(flag) + 1]
+if args[0].endswith('make_shapes.py'):
+    os.makedirs(after('--out'))
+elif args[0].endswith('train.py'):
+    work_dir = after('--work-dir')
+    os.makedirs(work_dir, exist_ok=True)
+    open(os.path.join(work_dir, 'last_checkpoint'), 'w').write('x.pth')
+elif args[0].endswith('knn_eval.py'):
+    json.dump(dict(knn_top1=1.0), open(after('--out'), 'w'))
+elif args[0].endswith('test.py'):
+    print('{{}}')
+''')
+    stub.chmod(0o755)
+    caller = tmp_path / 'elsewhere'
+    caller.mkdir()
+    run_tool([
+        osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
+        'runs', '0'
+    ],
+             cwd=caller,
+             env=dict(
+                 PYTHON='../python', DATA='shapes', METHODS='dilemma-mocov3'))
+    calls = (tmp_path / 'calls.txt').read_text()
+    assert f'--out {caller}/shapes' in calls  # generated where typed
+    assert f'--work-dir {caller}/runs/dilemma-mocov3/seed0/pretrain' in calls
+    assert f'data_root={caller}/shapes' in calls
+    assert '--epochs 8' in calls and 'param_scheduler' not in calls
+    assert os.listdir(caller / 'runs' / 'dilemma-mocov3')
+
+    # An existing data folder is used as it is, not regenerated.
+    (tmp_path / 'calls.txt').unlink()
+    run_tool([
+        osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
+        'runs', '0'
+    ],
+             cwd=caller,
+             env=dict(
+                 PYTHON='../python', DATA='shapes', METHODS='random-init'))
+    assert 'make_shapes' not in (tmp_path / 'calls.txt').read_text()
+
+
+@pytest.mark.parametrize('tool, argv, message', [
+    ('tools/analysis_tools/knn_eval.py', [CONFIG, 'x.pth', '--k', '0'],
+     '--k: must be an integer above 0'),
+    ('tools/analysis_tools/benchmark_throughput.py', [CONFIG, '--rounds', '0'],
+     '--rounds: must be an integer >= 1'),
+    ('tools/analysis_tools/benchmark_throughput.py', [
+        CONFIG, '--equal-time-epochs', '0'
+    ], '--equal-time-epochs: must be an integer >= 1'),
+    ('tools/analysis_tools/misplacement_curve.py', ['--batch-size', '1'],
+     '--batch-size must be at least 2'),
+    ('tools/analysis_tools/misplacement_curve.py', ['--img-size', '30'],
+     '--img-size 30 must be a multiple of --patch-size 8'),
+])
+def test_numbers_out_of_range_are_refused_at_once(tool, argv, message, capsys):
+    """A 0 was accepted, then ignored (--equal-time-epochs) or failed
+    after the work (--rounds: StatisticsError, --k after feature
+    extraction, --batch-size 1 in BatchNorm)."""
+    with pytest.raises(SystemExit) as error:
+        load_tool(tool).main(argv)
+    assert error.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('tool, argv, message', [
+    ('tools/analysis_tools/summarize_equal_time.py', ['{tmp}/typo'
+                                                      ], 'no finished run'),
+    ('tools/analysis_tools/shapes_learnability.py', [
+        '--model', 'cnn', '--cfg-options', 'model.backbone.arch.num_layers=1'
+    ], 'they do nothing with --model cnn'),
+    ('tools/analysis_tools/occlusion_eval.py',
+     [CONFIG, '{tmp}/x.pth', '--out', '{tmp}/plots'], 'give a .png file'),
+    ('tools/analysis_tools/occlusion_eval.py', [
+        CONFIG, '{tmp}/x.pth', '--max-batches', '0'
+    ], '--max-batches must be at least 1'),
+    ('tools/analysis_tools/visualize_misplacement.py', [
+        CONFIG, '{tmp}/x.pth', '{tmp}/img.png', '--out', '{tmp}/plots'
+    ], 'give a .png file'),
+])
+def test_options_that_did_nothing_are_refused(tool, argv, message, tmp_path):
+    """Accepted, then ignored (an empty table, an unused config), or a
+    file named that was never written (matplotlib adds .png)."""
+    with pytest.raises(SystemExit, match=message):
+        load_tool(tool).main([a.format(tmp=tmp_path) for a in argv])
+    assert not list(tmp_path.iterdir())
+
+
+def test_knn_says_when_k_exceeds_the_bank(tiny_image_folder, tmp_path, capsys):
+    ckpt = tmp_path / 'init.pth'
+    small = ['--cfg-options', 'model.backbone.arch.num_layers=1']
+    load_tool('tools/misc/save_random_init.py').main(
+        [CONFIG, str(ckpt)] + small)
+    result = load_tool('tools/analysis_tools/knn_eval.py').main([
+        CONFIG,
+        str(ckpt), '--k', '500', '--num-workers', '0', '--cfg-options',
+        'model.backbone.arch.num_layers=1',
+        f'train_dataloader.dataset.data_root={tiny_image_folder}'
+    ])
+    assert result['k'] == 16  # the 16 training images, not 500
+    assert 'k-NN (k=16,' in capsys.readouterr().out
+
+
+def test_make_shapes_says_what_it_replaces(tmp_path, capsys):
+    tool = load_tool('tools/dataset_converters/make_shapes.py')
+    out = str(tmp_path / 'shapes')
+    small = ['--out', out, '--num-val', '1', '--classes', 'circle', 'square']
+    tool.main(small + ['--num-train', '2'])
+    capsys.readouterr()
+    tool.main(small + ['--num-train', '1'])
+    assert (f'Replacing {out}, generated with other parameters: '
+            'num_train 2 -> 1') in capsys.readouterr().out
+    os.makedirs(tmp_path / 'mine' / 'photos')
+    with pytest.raises(SystemExit, match='holds files other than a shape'):
+        tool.main(['--out', str(tmp_path / 'mine'), '--num-train', '1'])
