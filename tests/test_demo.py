@@ -63,6 +63,25 @@ def test_missing_folder_gets_the_shape_data(tmp_path, monkeypatch):
                              str(tmp_path)) == list(SHAPE_CLASSES)
     assert commands[0][0].endswith('tools/dataset_converters/make_shapes.py')
     assert commands[0][commands[0].index('--seed') + 1] == '3'
+    assert commands[0][commands[0].index('--style') + 1] == 'textured'
+
+
+@pytest.mark.parametrize('algorithm', ['mocov3', 'dino', 'simclr', 'mae'])
+def test_every_algorithm_has_a_recipe_its_probe_reads(algorithm):
+    """--algorithm picks DILEMMA + X: its pretraining config exists, its
+    backbone feeds the linear probe, and the defaults name the textured
+    data and a work dir of its own."""
+    demo = load_tool('tools/demo.py')
+    args = demo.parse_args(['--algorithm', algorithm])
+    recipe = demo.RECIPES[algorithm]
+    assert osp.isfile(osp.join(REPO_ROOT, recipe.pretrain))
+    assert f'dilemma-{algorithm}_' in recipe.pretrain
+    assert args.data == 'data/shapes_textured'
+    assert args.work_dir.startswith('work_dirs/demo')
+    probe_options = demo.plan_options(recipe, args)
+    assert 'model.backbone.frozen_stages=4' in probe_options
+    flat = demo.parse_args(['--algorithm', algorithm, '--style', 'flat'])
+    assert flat.data == 'data/shapes'
 
 
 def test_existing_shape_folder_of_other_sizes_is_kept(tmp_path, monkeypatch):

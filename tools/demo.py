@@ -57,17 +57,26 @@ class Recipe(NamedTuple):
     make_data: Tuple[str, ...]
 
 
-RECIPES = {
-    'mocov3':
-    Recipe(
-        title='DILEMMA + MoCo v3',
-        pretrain='configs/dilemma/dilemma-mocov3_vit-tiny-p8-convstem_'
-        '1xb128-coslr-8e_shapes.py',
+def _recipe(algorithm: str, title: str, epochs: int) -> Recipe:
+    """The CPU recipe of DILEMMA + ``algorithm`` on the shape data."""
+    return Recipe(
+        title=title,
+        pretrain=f'configs/dilemma/dilemma-{algorithm}_vit-tiny-p8-convstem_'
+        f'1xb128-coslr-{epochs}e_shapes.py',
         probe='configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-'
         'pre_1xb128-linear-coslr-5e_shapes.py',
         make_data=('tools/dataset_converters/make_shapes.py', '--out', '{out}',
-                   '--seed', '{seed}', '--workers', '2')),
+                   '--seed', '{seed}', '--style', '{style}', '--workers', '2'))
+
+
+RECIPES = {
+    'mocov3': _recipe('mocov3', 'DILEMMA + MoCo v3', 8),
+    'dino': _recipe('dino', 'DILEMMA + DINO', 8),
+    'simclr': _recipe('simclr', 'DILEMMA + SimCLR', 8),
+    'mae': _recipe('mae', 'DILEMMA + MAE', 8),
 }
+# Where the shape data of each style is generated unless --data says.
+DEFAULT_DATA = dict(textured='data/shapes_textured', flat='data/shapes')
 DETECTION_KEYS = ('auc_dilemma', 'ap_dilemma', 'acc_dilemma')
 # Share of the time left after the data step that pretraining gets; the
 # evaluation (k-NN, two linear probes, the picture) has the rest.
@@ -91,11 +100,22 @@ def parse_args(argv=None) -> argparse.Namespace:
         default='mocov3',
         help='the recipe: pretraining and probe configs, data generator')
     parser.add_argument(
+        '--style',
+        choices=sorted(DEFAULT_DATA),
+        default='textured',
+        help='style of the shape data generated when --data does not exist:'
+        ' procedural textures in figure and background (default), or flat '
+        'palette colours')
+    parser.add_argument(
         '--data',
-        default='data/shapes',
         help='ImageNet-style folder (train/<class>/*, val/<class>/*); the '
-        'shape data is generated there if it does not exist')
-    parser.add_argument('--work-dir', default='work_dirs/demo')
+        'shape data is generated there if it does not exist (default: '
+        f'{DEFAULT_DATA["textured"]}, or {DEFAULT_DATA["flat"]} with '
+        '--style flat)')
+    parser.add_argument(
+        '--work-dir',
+        help='where every step writes (default: work_dirs/demo for '
+        'mocov3, work_dirs/demo_<algorithm> for the others)')
     parser.add_argument(
         '--minutes',
         type=float,
@@ -129,6 +149,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.minutes < 0:
         parser.error(f'--minutes must be >= 0, got {args.minutes}')
+    if args.data is None:
+        args.data = DEFAULT_DATA[args.style]
+    if args.work_dir is None:
+        args.work_dir = ('work_dirs/demo' if args.algorithm == 'mocov3' else
+                         f'work_dirs/demo_{args.algorithm}')
     return args
 
 
@@ -238,12 +263,16 @@ def prepare_data(recipe: Recipe,
                  data: str,
                  seed: int,
                  work_dir: str,
-                 clock: Optional[Clock] = None) -> List[str]:
-    """Generate the recipe's data in ``data`` if the folder does not exist,
-    then check its layout; returns the class names. An existing folder is
-    used as it is, whatever wrote it."""
+                 clock: Optional[Clock] = None,
+                 style: str = 'textured') -> List[str]:
+    """Generate the recipe's data (shapes of ``style``) in ``data`` if the
+    folder does not exist, then check its layout; returns the class names.
+    An existing folder is used as it is, whatever wrote it."""
     if not osp.exists(data):
-        command = [a.format(out=data, seed=seed) for a in recipe.make_data]
+        command = [
+            a.format(out=data, seed=seed, style=style)
+            for a in recipe.make_data
+        ]
         command[0] = in_repo(command[0])
         (clock or Clock(0)).run('data', command, 'make_data.log', work_dir)
     return check_folder(data)
@@ -488,7 +517,8 @@ def main(argv=None) -> dict:
     work_dir = osp.abspath(osp.expanduser(args.work_dir))
     data = osp.abspath(osp.expanduser(args.data))
     probe_options = plan_options(recipe, args)
-    classes = prepare_data(recipe, data, args.seed, work_dir, clock)
+    classes = prepare_data(recipe, data, args.seed, work_dir, clock,
+                           args.style)
     checkpoint, epochs, how = pretrain(recipe, data, args, clock, work_dir)
 
     random_init = osp.join(work_dir, 'random_init.pth')

@@ -1,51 +1,61 @@
 #!/usr/bin/env bash
-# DILEMMA + MoCo v3 against MoCo v3 on the built-in shape data at (about)
-# equal training time, over several seeds, next to the same backbone at
-# random initialisation: pretrain each, then k-NN, a linear probe and the
-# occlusion curves of the probe (patches zeroed and shuffled).
+# DILEMMA + X against X (X = ALGO: mocov3, dino, simclr or mae) on the
+# built-in shape data at (about) equal training time, over several seeds,
+# next to the same backbone at random initialisation: pretrain each, then
+# k-NN, a linear probe and the occlusion curves of the probe (patches
+# zeroed and shuffled).
 #
-#   bash tools/analysis_tools/shapes_equal_time.sh [OUT_DIR] [SEEDS...]
+#   [ALGO=dino] bash tools/analysis_tools/shapes_equal_time.sh [OUT_DIR] [SEEDS...]
 #
-# Equal time: DILEMMA runs DILEMMA_EPOCHS, MoCo v3 MOCOV3_EPOCHS, each with
-# its schedule fitted to its epochs by tools/train.py --epochs (the
-# configs' defaults, 8 and 6). OUT_DIR, DATA and PYTHON are paths as the
-# shell that starts the script means them.
+# Equal time: DILEMMA runs DILEMMA_EPOCHS, the baseline BASELINE_EPOCHS,
+# each with its schedule fitted to its epochs by tools/train.py --epochs
+# (default: the configs' own, which are equal-time pairs on two CPU
+# cores). OUT_DIR, DATA and PYTHON are paths as the shell that starts the
+# script means them. DATA defaults to the textured shape data, generated
+# if the folder does not exist.
 # The two counts come from the speed ratio measured on this machine:
-#   python tools/analysis_tools/benchmark_throughput.py \
-#       configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py \
-#       configs/dilemma/dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py \
+#   python tools/analysis_tools/benchmark_throughput.py BASELINE DILEMMA \
 #       --batch-size 128 --equal-time-epochs 6
 # A wall-clock budget (BUDGET_S) caps both. The summary prints the minutes
-# each run took: check that they match.
+# each run took: check that they match. A seed whose evaluation finished is
+# skipped when the script runs again, and a killed pretraining resumes.
 # Summarise with tools/analysis_tools/summarize_equal_time.py OUT_DIR.
 set -euo pipefail
 # Paths the caller typed mean what they mean in the caller's directory.
 absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 OUT=$(absolute "${1:-work_dirs/shapes_equal_time}")
-DATA=$(absolute "${DATA:-data/shapes}")
+DATA=$(absolute "${DATA:-data/shapes_textured}")
 case ${PYTHON:-} in */*) PYTHON=$(absolute "$PYTHON") ;; esac
 cd "$(dirname "$0")/../.."
 shift || true
 SEEDS=${*:-0 1 2}
 PY=${PYTHON:-.venv/bin/python}
-DILEMMA_EPOCHS=${DILEMMA_EPOCHS:-8}
-MOCOV3_EPOCHS=${MOCOV3_EPOCHS:-6}
+ALGO=${ALGO:-mocov3}
 BUDGET_S=${BUDGET_S:-900}
 PROBE=configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_1xb128-linear-coslr-5e_shapes.py
-declare -A CONFIG=(
-    [dilemma-mocov3]=configs/dilemma/dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py
-    [mocov3]=configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py
-    [random-init]=configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py)
-declare -A EPOCHS=([dilemma-mocov3]=$DILEMMA_EPOCHS [mocov3]=$MOCOV3_EPOCHS)
-METHODS=${METHODS:-dilemma-mocov3 mocov3 random-init}
+# The pair's configs: the one CPU recipe of each in its folder.
+baseline=$(ls configs/$ALGO/${ALGO}_vit-tiny-p8-convstem_*_shapes.py 2>/dev/null) ||
+    { echo "ALGO=$ALGO: no configs/$ALGO/${ALGO}_vit-tiny-p8-convstem_*_shapes.py" >&2; exit 2; }
+dilemma=$(ls configs/dilemma/dilemma-${ALGO}_vit-tiny-p8-convstem_*_shapes.py)
+# The configs' own epochs: the number before 'e_' in their names.
+epochs_of() { basename "$1" | sed -E 's/.*-([0-9]+)e_shapes\.py/\1/'; }
+declare -A CONFIG=([dilemma-$ALGO]=$dilemma [$ALGO]=$baseline
+                   [random-init]=$baseline)
+declare -A EPOCHS=([dilemma-$ALGO]=${DILEMMA_EPOCHS:-$(epochs_of "$dilemma")}
+                   [$ALGO]=${BASELINE_EPOCHS:-$(epochs_of "$baseline")})
+METHODS=${METHODS:-dilemma-$ALGO $ALGO random-init}
 
 # An existing folder is used as it is (make_shapes.py would replace one of
 # other sizes).
 [ -e "$DATA" ] || $PY tools/dataset_converters/make_shapes.py --out "$DATA" \
-    --workers 2
+    --style "${STYLE:-textured}" --workers 2
 for seed in $SEEDS; do
     for method in $METHODS; do
         run=$OUT/$method/seed$seed
+        if [ -f "$run/occlusion.json" ]; then
+            echo "$method seed $seed: done before, skipped"
+            continue
+        fi
         mkdir -p "$run"
         if [ "$method" = random-init ]; then
             ckpt=$run/random_init.pth

@@ -1,10 +1,11 @@
 # DINO's multi-crop of the built-in shape data (see ./shapes32_bs128_mocov3.py
 # for the data): 2 global crops of 32 px (40-100 % of the image) and 4 local
 # crops of 16 px (5-40 %), every crop colour-jittered, grayscaled and
-# flipped as MoCo v3's views are (DINO's flip_and_color_jitter); the first
-# global crop always blurred, the second sometimes blurred or solarised,
-# the local ones blurred half of the time (DINO's DataAugmentationDINO, its
-# sigma of 0.1-2 px kept).
+# flipped as the CPU MoCo v3 views are (DINO's flip_and_color_jitter, at
+# the colour strength of ./shapes32_bs128_mocov3.py); the first global crop
+# always blurred, the second sometimes blurred or solarised, the local ones
+# blurred half of the time (DINO's DataAugmentationDINO, its sigma of
+# 0.1-2 px kept).
 _base_ = './shapes32_bs128_mocov3.py'
 
 colour_and_flip = _base_.view_pipeline[1:]
