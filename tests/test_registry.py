@@ -19,7 +19,7 @@ TINY_VIT = dict(
     img_size=32,
     patch_size=8)
 
-OUR_RECIPE = 'dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+OUR_RECIPE = 'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py'
 MMPRETRAIN_MOCOV3 = \
     'mmpretrain::mocov3/mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py'
 
@@ -95,7 +95,8 @@ custom_imports = dict(imports=['dilemma_mm'])
             MMPRETRAIN_TRANSFORMS.build(dict(t, _scope_=loader_cfg._scope_))
             for t in loader_cfg.pipeline
         ]
-    assert type(model.backbone).__name__ == 'DilemmaMoCoV3ViT'
+    assert type(model.backbone).__name__ == 'DilemmaViT'
+    assert type(model.backbone.patch_embed.projection).__name__ == 'ConvStem'
     assert type(model.misplacement_head).__name__ == 'MisplacementHead'
     assert [type(t).__name__ for t in pipeline] == [
         'LoadImageFromFileSafe', 'MultiView', 'TokenDropTransform',
@@ -146,7 +147,7 @@ def test_dilemma_mm_base_configs_resolve_from_anywhere(tmp_path, monkeypatch):
     cfg = Config.fromfile(str(path))
     assert cfg.default_scope == 'dilemma_mm'
     path.write_text("_base_ = 'dilemma_mm::mocov3/"
-                    "mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'\n")
+                    "mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'\n")
     cfg = Config.fromfile(str(path))
     assert cfg.model.type == 'MoCoV3' and cfg.model.backbone.patch_size == 8
     assert osp.samefile(
