@@ -32,7 +32,9 @@ def make_image_folder(root: str,
 
 @pytest.fixture(scope='session')
 def tiny_image_folder(tmp_path_factory) -> str:
-    return make_image_folder(str(tmp_path_factory.mktemp('tiny_folder')))
+    """2 classes of 8 random 32 px images, the size of the CPU recipes."""
+    return make_image_folder(
+        str(tmp_path_factory.mktemp('tiny_folder')), size=32)
 
 
 def run_tool(args,

@@ -16,7 +16,7 @@ from torch.utils.data import Dataset
 from dilemma_mm.engine.hooks.time_budget_hook import (TIME_SPENT_KEY,
                                                       TimeBudgetHook)
 
-CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'
 
 
 class ToyDataset(Dataset):
