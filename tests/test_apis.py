@@ -23,7 +23,7 @@ from dilemma_mm.utils import load_config
 
 NAME = 'dilemma-test_vit-nano-p8_1xb4-1e_shapes'
 TINY_CONFIG = f"""
-_base_ = '{REPO_ROOT}/configs/dilemma/dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+_base_ = '{REPO_ROOT}/configs/dilemma/dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py'
 model = dict(
     backbone=dict(arch=dict(embed_dims=32, num_layers=1, num_heads=2,
                             feedforward_channels=64)),
@@ -298,7 +298,7 @@ def test_local_paths_config_files_and_errors(zoo, tmp_path):
     with pytest.raises(ChecksumError):
         init_model(str(zoo['config']), str(renamed))
     with pytest.raises(ValueError, match='Did you mean'):
-        get_model('dilemma-mocov3_vit-tny-p8_1xb64-coslr-20e_shapes')
+        get_model('dilemma-mocov3_vit-tny-p8-convstem_1xb128-coslr-8e_shapes')
     with pytest.warns(UserWarning, match='No published weights'):
         get_model(str(zoo['config']), pretrained=True)
 
@@ -346,7 +346,8 @@ def test_mmpretrain_finds_our_models(zoo):
     with registered(zoo, 'none.pth'):
         assert NAME not in mmpretrain.list_models('dilemma-test')
         model = mmpretrain.get_model(NAME)  # built in our scope
-        assert type(model.backbone).__name__ == 'DilemmaMoCoV3ViT'
+        assert type(model).__name__ == 'DilemmaMoCoV3'
+        assert type(model.backbone).__name__ == 'DilemmaViT'
     with pytest.raises(ValueError):
         mmpretrain.get_model(NAME)
     assert set(mmpretrain.list_models()) == mmpretrain_index
