@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import REPO_ROOT, load_tool, run_tool
 
-CONFIG = f'{REPO_ROOT}/configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'  # noqa: E501
+CONFIG = f'{REPO_ROOT}/configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'  # noqa: E501
 
 # Every tool that loads a config, with the arguments after the config.
 CONFIG_TOOLS = [
