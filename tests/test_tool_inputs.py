@@ -7,6 +7,7 @@ import os.path as osp
 import sys
 
 import pytest
+import torch
 from conftest import REPO_ROOT, load_tool, run_tool
 
 CONFIG = f'{REPO_ROOT}/configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'  # noqa: E501
@@ -25,7 +26,8 @@ CONFIG_TOOLS = [
 
 def tool_argv(rest, tmp_path):
     ckpt = tmp_path / 'model.pth'
-    ckpt.write_bytes(b'')
+    # a loadable file: the tools check the checkpoint before the config
+    torch.save(dict(state_dict={}), ckpt)
     img = tmp_path / 'img.png'
     from PIL import Image
     Image.new('RGB', (32, 32)).save(img)
