@@ -22,7 +22,7 @@ from dilemma_mm.evaluation.knn import (extract_features, gather_features,
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
-CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'
 TINY_VIT = dict(
     embed_dims=32, num_layers=1, num_heads=2, feedforward_channels=64)
 
@@ -158,7 +158,7 @@ def bright_dark_folder(root: str, per_class: int = 6) -> str:
         for name, level in (('dark', 40), ('light', 215)):
             os.makedirs(osp.join(root, split, name), exist_ok=True)
             for i in range(per_class):
-                pixels = np.clip(level + rng.normal(0, 20, (64, 64, 3)), 0,
+                pixels = np.clip(level + rng.normal(0, 20, (32, 32, 3)), 0,
                                  255).astype(np.uint8)
                 Image.fromarray(pixels).save(
                     osp.join(root, split, name, f'{i}.png'))
