@@ -22,8 +22,8 @@ from dilemma_mm.utils import load_config
 
 SHAPES = ('configs/dilemma/'
           'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py')
-DINO = 'configs/dino/dino_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
-CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+DINO = 'configs/dino/dino_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'
+CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'
 WARMUP_COSINE = [
     dict(
         type='LinearLR',
@@ -64,15 +64,15 @@ def test_per_epoch_warmup_without_room_is_dropped():
 
 def test_dino_weight_decay_and_teacher_temperature_follow():
     cfg = load_config(DINO)
-    fit_schedule(cfg, 4)
+    fit_schedule(cfg, 3)
     warmup, cosine, decay = cfg.param_scheduler
-    assert (warmup.begin, warmup.end) == (0, 2)
-    assert (cosine.begin, cosine.end, cosine.T_max) == (2, 4, 2)
+    assert (warmup.begin, warmup.end) == (0, 1)
+    assert (cosine.begin, cosine.end, cosine.T_max) == (1, 3, 2)  # was 6, 5
     # the weight-decay cosine runs over the whole run
     assert decay.param_name == 'weight_decay' and (decay.begin,
-                                                   decay.end) == (0, 4)
-    assert cfg.custom_hooks[0].warmup_epochs == 2  # was 5 of 20
-    assert cfg.train_cfg.max_epochs == 4
+                                                   decay.end) == (0, 3)
+    assert cfg.custom_hooks[0].warmup_epochs == 1  # was 2 of 6
+    assert cfg.train_cfg.max_epochs == 3
     assert schedule_mismatch(cfg) is None
 
 
