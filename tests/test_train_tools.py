@@ -11,7 +11,7 @@ import pytest
 import torch
 from conftest import REPO_ROOT, run_tool
 
-CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+CONFIG = 'configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'
 
 
 def tiny_options(data_root: str, max_epochs: int, *extra: str) -> list:
@@ -159,7 +159,7 @@ def test_bad_input_fails_at_start_with_named_problem(args, message, tmp_path):
 def test_out_of_range_value_names_key_and_allowed_range(
         tiny_image_folder, tmp_path):
     config = ('configs/dilemma/'
-              'dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
+              'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py')
     proc = run_tool(
         ['tools/train.py', config, '--work-dir', tmp_path] + tiny_options(
             tiny_image_folder, 1, 'train_dataloader.dataset.pipeline.2.'
