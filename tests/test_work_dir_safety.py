@@ -102,7 +102,7 @@ def test_resume_refuses_another_data_set(two_epochs, tmp_path):
         check=False)
     assert proc.returncode != 0
     assert (f'OtherDataError: {work_dir} holds a run of '
-            'mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes trained on '
+            'mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes trained on '
             f'CustomDataset at {data_a} (data_prefix=train), not on '
             f'CustomDataset at {data_b} (data_prefix=train)') in proc.stdout
     assert f'or --resume {work_dir}/epoch_2.pth to go on' in proc.stdout
