@@ -235,9 +235,8 @@ def test_new_key_on_purpose_with_plus(tmp_path):
         check_cfg_options(cfg, {'extra.x': 1})
 
 
-LINEAR = (
-    'configs/benchmarks/'
-    'vit-tiny-p8_dilemma-mocov3-20e-pre_1xb64-linear-coslr-10e_shapes.py')
+LINEAR = ('configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_'
+          '1xb128-linear-coslr-5e_shapes.py')
 
 
 def linear_options(data_root: str, num_layers: int, *extra: str) -> list:
@@ -266,7 +265,7 @@ def test_linear_probe_refuses_a_partial_pretrained_backbone(tmp_path):
     pretrained = str(tmp_path / 'pretrain.pth')
     tiny_pretraining_checkpoint('dilemma', pretrained)
     before = digest(pretrained)
-    root = make_image_folder(str(tmp_path / 'data'), 6, per_class=2)
+    root = make_image_folder(str(tmp_path / 'data'), 6, per_class=2, size=32)
     work_dir = tmp_path / 'linear'
     tool = ['tools/train.py', LINEAR, '--work-dir', work_dir] + linear_options(
         root, 2, f'model.backbone.init_cfg.checkpoint={pretrained}')
@@ -306,7 +305,7 @@ def test_test_tool_refuses_a_partial_checkpoint(tmp_path):
     torch.save(
         dict(meta=dict(), state_dict=MODELS.build(cfg.model).state_dict()),
         checkpoint)
-    root = make_image_folder(str(tmp_path / 'data'), 6, per_class=2)
+    root = make_image_folder(str(tmp_path / 'data'), 6, per_class=2, size=32)
     tool = ['tools/test.py', LINEAR, checkpoint, '--work-dir', tmp_path / 'w'
             ] + linear_options(root, 2)
     proc = run_tool(tool, check=False)
