@@ -23,7 +23,8 @@ from dilemma_mm.models.algorithms import DINO, DilemmaDINO, TokenLayout
 from dilemma_mm.models.heads import DINOHead
 from dilemma_mm.registry import TRANSFORMS
 
-SHAPES_DINO = 'configs/dino/dino_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+SHAPES_DINO = ('configs/dino/'
+               'dino_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py')
 OUT = 64
 NUM_LOCAL = 3
 GLOBAL_GRID, LOCAL_GRID = 16, 4  # 32 px and 16 px crops, patch 8
@@ -63,16 +64,25 @@ def batch(drop_ratio=0.5, misplace_prob=0.25, keys=('keep', 'pos'), seed=0):
     return make_batch([multi_crop()], drop_ratio, misplace_prob, keys, seed)
 
 
-@pytest.mark.parametrize('config,sizes,num_local', [
-    (SHAPES_DINO, (64, 32), 4),
+# ColorJitter's (brightness, contrast, saturation, hue) ranges: DINO's, and
+# the CPU recipes' stronger saturation and hue (shapes32_bs128_mocov3.py).
+DINO_JITTER = [(0.6, 1.4), (0.6, 1.4), (0.8, 1.2), (-0.1, 0.1)]
+CPU_JITTER = [(0.6, 1.4), (0.6, 1.4), (0.2, 1.8), (-0.5, 0.5)]
+
+
+@pytest.mark.parametrize('config,sizes,num_local,jitter_ranges', [
+    (SHAPES_DINO, (32, 16), 4, CPU_JITTER),
     ('configs/dino/dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py',
-     (224, 96), 8),
+     (224, 96), 8, DINO_JITTER),
 ])
-def test_config_multi_crop_is_dinos_augmentation(config, sizes, num_local):
+def test_config_multi_crop_is_dinos_augmentation(config, sizes, num_local,
+                                                 jitter_ranges):
     """DINO's DataAugmentationDINO: 2 global crops of 40-100 % of the image,
     N local ones of 5-40 %, all flipped, colour-jittered and grayscaled
     alike; blur always on the first global crop, with probability 0.1 (and
-    solarisation 0.2) on the second, 0.5 on the local ones."""
+    solarisation 0.2) on the second, 0.5 on the local ones. (The flip is
+    found by type: it commutes with the colour transforms, and the CPU
+    recipe applies it after them, as its MoCo v3 views do.)"""
     init_default_scope('dilemma_mm')
     view = TRANSFORMS.build(
         Config.fromfile(osp.join(REPO_ROOT, config)).multi_crop)
@@ -87,7 +97,13 @@ def test_config_multi_crop_is_dinos_augmentation(config, sizes, num_local):
     for pipeline, size, area in zip(view.pipelines,
                                     (global_size, global_size, local_size),
                                     ((0.4, 1.0), (0.4, 1.0), (0.05, 0.4))):
-        crop, flip, jitter, gray, blur, *solarize = pipeline.transforms
+        crop, *others = pipeline.transforms
+        by_type = {type(t).__name__: t for t in others}
+        flip, jitter, gray, blur = (
+            by_type.pop(name) for name in ('RandomFlip', 'RandomApply',
+                                           'RandomGrayscale', 'GaussianBlur'))
+        solarize = [by_type.pop('Solarize')] if 'Solarize' in by_type else []
+        assert not by_type and others[-1 - len(solarize)] is blur
         assert (crop.scale, crop.crop_ratio_range) == ((size, size), area)
         assert crop.interpolation == 'bicubic'
         assert (flip.prob, flip.direction) == (0.5, 'horizontal')
@@ -95,8 +111,7 @@ def test_config_multi_crop_is_dinos_augmentation(config, sizes, num_local):
         assert jitter.prob == 0.8 and type(color).__name__ == 'ColorJitter'
         ranges = (color.brightness, color.contrast, color.saturation,
                   color.hue)
-        assert np.allclose(ranges, [(0.6, 1.4), (0.6, 1.4), (0.8, 1.2),
-                                    (-0.1, 0.1)])
+        assert np.allclose(ranges, jitter_ranges)
         assert (gray.prob, gray.keep_channels) == (0.2, True)
         assert blur.magnitude_range == (0.1, 2.0)
         blur_probs.append(blur.prob)
@@ -337,7 +352,7 @@ def test_train_tool_runs_dilemma_dino_with_its_hooks(tiny_image_folder,
     """The CPU config through tools/train.py: both hooks, frozen last layer
     in epoch 1, a checkpoint with the centre."""
     config = ('configs/dilemma/'
-              'dilemma-dino_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
+              'dilemma-dino_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py')
     proc = run_tool([
         'tools/train.py', config, '--work-dir', tmp_path, '--cfg-options',
         f'train_dataloader.dataset.data_root={tiny_image_folder}',
