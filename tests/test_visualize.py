@@ -14,7 +14,7 @@ from dilemma_mm.visualization import (build_token_drop, draw_misplacement,
                                       visualize_misplacement)
 
 CONFIG = f'{REPO_ROOT}/configs/dilemma/' \
-    'dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'
+    'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py'
 SMALL = ['model.backbone.arch.num_layers=1']
 
 
@@ -27,7 +27,7 @@ def checkpoint(tmp_path_factory):
     model = init_model(cfg)
     torch.save(dict(state_dict=model.state_dict()), root / 'model.pth')
     rng = np.random.default_rng(0)
-    for i, size in enumerate([(64, 64), (90, 70)]):
+    for i, size in enumerate([(32, 32), (45, 35)]):
         Image.fromarray(rng.integers(0, 256, size + (3, ),
                                      np.uint8)).save(root / f'img{i}.png')
     return root
@@ -47,11 +47,11 @@ def test_predictions_follow_config_and_model(checkpoint):
     assert np.all(np.random.get_state()[1] == state[1])  # left untouched
     assert len(preds) == 2
     for pred in preds:
-        # the config: 64 px, 8 px patches, drop 0.75 -> 16 of 64 kept
-        assert pred.image.shape == (64, 64, 3) and pred.grid == (8, 8)
-        assert len(pred.keep) == 16 == len(pred.prob)
+        # the config: 32 px, 8 px patches, drop 0.5 -> 8 of 16 kept
+        assert pred.image.shape == (32, 32, 3) and pred.grid == (4, 4)
+        assert len(pred.keep) == 8 == len(pred.prob)
         assert ((pred.prob > 0) & (pred.prob < 1)).all()
-        assert len(np.unique(pred.keep)) == 16
+        assert len(np.unique(pred.keep)) == 8
     again = visualize_misplacement(
         cfg, str(checkpoint / 'model.pth'), images[:1], seed=5)[0]
     np.testing.assert_array_equal(again.keep, preds[0].keep)
@@ -65,10 +65,10 @@ def test_probabilities_are_the_heads(checkpoint):
     cfg = load_config(CONFIG)
     cfg.merge_from_dict({'model.backbone.arch.num_layers': 1})
     model = init_model(cfg, str(checkpoint / 'model.pth'))
-    token_drop = build_token_drop(cfg, drop_ratio=0.5, misplace_prob=0.5)
+    token_drop = build_token_drop(cfg, drop_ratio=0.25, misplace_prob=0.5)
     pred = predict_misplacement(
         model, str(checkpoint / 'img1.png'), token_drop, seed=1)
-    assert len(pred.keep) == 32 and pred.misplaced.any()
+    assert len(pred.keep) == 12 and pred.misplaced.any()
     image = torch.from_numpy(pred.image[..., ::-1].copy()).permute(2, 0, 1)
     x = model.data_preprocessor(
         dict(inputs=image[None].float(), data_samples=None))['inputs']
@@ -90,10 +90,10 @@ def test_command_line(checkpoint, capsys):
         CONFIG,
         str(checkpoint / 'model.pth'),
         str(checkpoint / 'img0.png'), '--out',
-        str(out), '--drop-ratio', '0.5', '--misplace-prob', '0.3', '--seed',
+        str(out), '--drop-ratio', '0.25', '--misplace-prob', '0.3', '--seed',
         '2', '--cfg-options'
     ] + SMALL)
-    assert 'img0.png: 32 kept' in capsys.readouterr().out
+    assert 'img0.png: 12 kept' in capsys.readouterr().out
     assert Image.open(out).size[0] > 0
 
 
@@ -116,14 +116,14 @@ def test_command_line_refuses_a_partial_checkpoint(checkpoint):
     assert not out.exists()
 
     proc = run_tool(tool[:2] + ['--allow-partial'] + tool[2:])
-    assert 'missing keys [' in proc.stdout and 'img0.png: 16 kept' in (
+    assert 'missing keys [' in proc.stdout and 'img0.png: 8 kept' in (
         proc.stdout)
     assert Image.open(out).size[0] > 0
 
 
 def test_needs_a_dilemma_config():
     cfg = load_config(f'{REPO_ROOT}/configs/mocov3/'
-                      'mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
+                      'mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py')
     with pytest.raises(ValueError, match='no TokenDropTransform'):
         build_token_drop(cfg)
 
