@@ -109,8 +109,8 @@ def test_flat_inheritance_can_fail(tmp_path, monkeypatch):
     # did, is refused
     monkeypatch.setattr(
         Config, '_get_base_files', lambda path:
-        ['../mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py']
+        ['../mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py']
         if 'dino_' in path else [])
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match='mocov3'):
         test_flat_inheritance(
-            'configs/dino/dino_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
+            'configs/dino/dino_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py')
