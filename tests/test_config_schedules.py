@@ -93,7 +93,10 @@ def test_flat_inheritance(config):
             assert base_size is None or base_size.group(1) == size, (
                 f'{config} ({size}) inherits {base}')
             if base.startswith('configs/_base_/'):
-                if base.startswith('configs/_base_/models/'):
+                # an algorithm's model file (mocov3_vit-...) is its own; a
+                # bare backbone (vit-...) is every algorithm's
+                if base.startswith('configs/_base_/models/') and not \
+                        osp.basename(base).startswith('vit-'):
                     assert family(base) & family(config), (config, base)
                 continue
             # another recipe: the same algorithm, or a DILEMMA config's
@@ -104,13 +107,24 @@ def test_flat_inheritance(config):
                                                                      base)
 
 
-def test_flat_inheritance_can_fail(tmp_path, monkeypatch):
-    # a DINO recipe that inherits the MoCo v3 one, as the CPU recipes once
-    # did, is refused
-    monkeypatch.setattr(
-        Config, '_get_base_files', lambda path:
-        ['../mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py']
-        if 'dino_' in path else [])
-    with pytest.raises(AssertionError, match='mocov3'):
-        test_flat_inheritance(
-            'configs/dino/dino_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py')
+@pytest.mark.parametrize(
+    'base, refused',
+    [
+        # the MoCo v3 recipe, as the CPU recipes once did
+        ('../mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py',
+         True),
+        # MoCo v3's model file
+        ('../_base_/models/mocov3_vit-tiny-p8-convstem.py', True),
+        # the backbone every CPU recipe shares
+        ('../_base_/models/vit-tiny-p8-convstem.py', False),
+    ])
+def test_flat_inheritance_can_fail(base, refused, monkeypatch):
+    # a DINO recipe that inherits another algorithm's file is refused
+    monkeypatch.setattr(Config, '_get_base_files', lambda path: [base]
+                        if 'dino_' in path else [])
+    dino = 'configs/dino/dino_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py'
+    if refused:
+        with pytest.raises(AssertionError, match='mocov3'):
+            test_flat_inheritance(dino)
+    else:
+        test_flat_inheritance(dino)
