@@ -4,8 +4,9 @@ import pytest
 from conftest import load_tool
 
 CONFIGS = [
-    'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py',
-    'configs/dilemma/dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py',
+    'configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py',
+    'configs/dilemma/'
+    'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py',
 ]
 
 
@@ -13,8 +14,8 @@ def test_benchmark_reports_every_config_with_memory(tmp_path, capsys,
                                                     monkeypatch):
     benchmark = load_tool('tools/analysis_tools/benchmark_throughput.py')
     names = [
-        'mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes',
-        'dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes'
+        'mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes',
+        'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes'
     ]
     # Seconds per step of each round, as if measured: the medians 0.2 and
     # 0.1 differ from the first, last, mean, min and max of each list.
@@ -28,9 +29,9 @@ def test_benchmark_reports_every_config_with_memory(tmp_path, capsys,
     monkeypatch.setattr(benchmark, 'time_steps', scripted_time_steps)
     out = tmp_path / 'bench.json'
     results = benchmark.main(CONFIGS + [
-        '--batch-size', '4', '--source-size', '72', '--rounds', '3', '--steps',
+        '--batch-size', '4', '--source-size', '40', '--rounds', '3', '--steps',
         '1', '--breakdown-steps', '1', '--json',
-        str(out), '--equal-time-epochs', '20', '--cfg-options',
+        str(out), '--equal-time-epochs', '6', '--cfg-options',
         'model.backbone.arch.num_layers=1'
     ])
     assert list(results) == names
@@ -51,9 +52,9 @@ def test_benchmark_reports_every_config_with_memory(tmp_path, capsys,
     assert '| 1.00x |' in table and '| 2.00x |' in table
     assert all(name in table for name in names)
     assert '| transfer | forward | momentum forward |' in table
-    # equal time: 20 epochs of the baseline = 20 x 2.00 of DILEMMA, as the
+    # equal time: 6 epochs of the baseline = 6 x 2.00 of DILEMMA, as the
     # train.py command that fits the schedule
-    epochs = 40
+    epochs = 12
     assert dilemma['equal_time_epochs'] == epochs
     assert (f'{CONFIGS[1]} --epochs {epochs} '
             '--cfg-options model.backbone.arch.num_layers=1') in table
