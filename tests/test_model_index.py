@@ -100,7 +100,7 @@ def test_dilemma_mm_configs_resolve_through_the_installed_index(
     monkeypatch.chdir(tmp_path)
     (tmp_path / 'downstream.py').write_text(
         "_base_ = 'dilemma_mm::dilemma/"
-        "dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py'\n")
+        "dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py'\n")
     cfg = Config.fromfile(str(tmp_path / 'downstream.py'))
     assert cfg.model.type == 'DilemmaMoCoV3'
 
@@ -182,10 +182,11 @@ def test_update_script_keeps_hand_written_fields(tmp_path):
          Epochs=300,
          **{'Batch Size': 4096},
          **{'Training Data': 'ImageNet-1k'})),
-    ('vit-tiny-p8_dilemma-mocov3-20e-pre_1xb64-linear-coslr-10e_shapes',
+    ('vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_'
+     '1xb128-linear-coslr-5e_shapes',
      dict(
-         Epochs=10,
-         **{'Batch Size': 64},
+         Epochs=5,
+         **{'Batch Size': 128},
          **{'Training Data': 'Shapes (generated)'})),
 ])
 def test_metadata_from_config_names(name, expected):
