@@ -13,13 +13,14 @@ from dilemma_mm.checkpoint import (CheckpointFileError, UnsafeCheckpointError,
                                    load_checkpoint_file)
 
 CONFIG = osp.join(
-    REPO_ROOT, 'configs/mocov3/mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
-DILEMMA = osp.join(
     REPO_ROOT,
-    'configs/dilemma/dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py')
+    'configs/mocov3/mocov3_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py')
+DILEMMA = osp.join(
+    REPO_ROOT, 'configs/dilemma/'
+    'dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py')
 LINEAR = osp.join(
-    REPO_ROOT, 'configs/benchmarks/'
-    'vit-tiny-p8_dilemma-mocov3-20e-pre_1xb64-linear-coslr-10e_shapes.py')
+    REPO_ROOT, 'configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-'
+    'pre_1xb128-linear-coslr-5e_shapes.py')
 
 # name -> (how to make it, the sentence the tools print)
 BAD_FILES = {
