@@ -7,9 +7,9 @@ entries (cosine similarity, votes weighted by exp(sim / T); k=20, T=0.07).
 Examples::
 
     # a pretraining checkpoint (algorithm, backbone keys 'backbone.*')
-    python tools/analysis_tools/knn_eval.py \\
-        configs/dilemma/dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes.py \\
-        work_dirs/dilemma/epoch_20.pth
+    CFG=dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes
+    python tools/analysis_tools/knn_eval.py configs/dilemma/$CFG.py \\
+        work_dirs/$CFG/epoch_8.pth
     # MoCo v3's momentum encoder instead of the online one
     python tools/analysis_tools/knn_eval.py CONFIG CKPT \\
         --prefix momentum_encoder.module.0.
@@ -24,7 +24,7 @@ the queries its ``val_dataloader.dataset`` if the config has one; otherwise
 either. Images go through an evaluation pipeline: the config's validation
 pipeline if it has one, else resize the short side and centre crop to the
 backbone's ``img_size`` (crop ratio 224/256 from 128 px up; smaller images,
-such as the 64 px shape data, are only resized, since a crop would cut the
+such as the 32 px shape data, are only resized, since a crop would cut the
 object's outline). The tool runs in one process; the training-time hook
 ``KNNMonitorHook`` also runs distributed.
 """

@@ -9,8 +9,8 @@ JSON of the numbers. See :mod:`dilemma_mm.evaluation.occlusion`.
 Example (a linear probe and its checkpoint)::
 
     python tools/analysis_tools/occlusion_eval.py \\
-        configs/benchmarks/vit-tiny-p8_dilemma-mocov3-20e-pre_1xb64-linear-coslr-10e_shapes.py \\
-        work_dirs/linear/epoch_10.pth --out work_dirs/occlusion/dilemma.png
+        configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_1xb128-linear-coslr-5e_shapes.py \\
+        work_dirs/linear/epoch_5.pth --out work_dirs/occlusion/dilemma.png
 """  # noqa: E501
 import argparse
 import copy

@@ -8,10 +8,10 @@ config's algorithm (its backbone and misplacement head) and the checkpoint.
 
 Example::
 
-    CFG=dilemma-mocov3_vit-tiny-p8_1xb64-coslr-20e_shapes
+    CFG=dilemma-mocov3_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes
     python tools/analysis_tools/visualize_misplacement.py \\
-        configs/dilemma/$CFG.py work_dirs/$CFG/epoch_20.pth \\
-        data/shapes/val/*/0000.png --out misplacement.png --seed 0
+        configs/dilemma/$CFG.py work_dirs/$CFG/epoch_8.pth \\
+        data/shapes_textured/val/*/0000.png --out misplacement.png --seed 0
 """
 import argparse
 import os.path as osp

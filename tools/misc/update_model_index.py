@@ -91,7 +91,7 @@ def metadata_from_name(name: str) -> dict:
     """Epochs, batch size and training data read from an OpenMMLab config
     name ``{algorithm}_{backbone}_{gpus}xb{batch}-{...}-{N}e_{dataset}``."""
     metadata = {}
-    # the last one: '...-20e-pre_...-10e_shapes' trains for 10 epochs
+    # the last one: '...-8e-pre_...-5e_shapes' trains for 5 epochs
     epochs = re.findall(r'(?:^|[-_])(\d+)e(?=[-_]|$)', name)
     if epochs:
         metadata['Epochs'] = int(epochs[-1])
