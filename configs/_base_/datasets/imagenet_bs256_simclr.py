@@ -1,12 +1,7 @@
 # SimCLR's two views of ImageNet (mmpretrain's imagenet_bs32_simclr: colour
-# jitter 0.8 with probability 0.8, blur 0.5), 256 images per GPU.
-dataset_type = 'ImageNet'
-data_root = 'data/imagenet/'
-data_preprocessor = dict(
-    type='SelfSupDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+# jitter 0.8 with probability 0.8, blur 0.5), 256 images per GPU; ImageNet
+# read and normalised as ./imagenet_bs512_mae.py does.
+_base_ = './imagenet_bs512_mae.py'
 
 view_pipeline = [
     dict(type='RandomResizedCrop', scale=224, backend='pillow'),
@@ -39,15 +34,4 @@ train_pipeline = [
     dict(type='PackInputs')
 ]
 
-train_dataloader = dict(
-    batch_size=256,
-    num_workers=8,
-    persistent_workers=True,
-    drop_last=True,  # BatchNorm in the neck cannot train on one sample
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        pipeline=train_pipeline))
+train_dataloader = dict(batch_size=256, dataset=dict(pipeline=train_pipeline))
