@@ -3,8 +3,9 @@
 Training skips a bad image (``LoadImageFromFileSafe``; ``tools/train.py``
 adds the ``BadImageHook`` that names and bounds the skips); validation and
 test name the file and stop (``on_error='raise'``). Every config is at most
-three files deep, inherits nothing from another package, and no ViT-B
-config inherits a ViT-S one.
+three _base_ hops deep and inherits nothing from another package; a model
+base is of the size of the config above it (a ViT-B config may be its ViT-S
+sibling with the wider ViT).
 """
 import glob
 import os.path as osp
@@ -64,15 +65,43 @@ def inheritance_chains(path: str) -> list:
             for chain in inheritance_chains(base)]
 
 
+def backbone_of(name: str) -> list:
+    """``['vit', 'base', 'p16']`` of ``vit-base-p16_...`` or
+    ``vit-base-p16_ft.py``."""
+    return osp.splitext(osp.basename(name))[0].split('_')[0].split('-')
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_inheritance_is_flat(path):
     chains = inheritance_chains(path)
     deepest = max(chains, key=len)
-    assert len(deepest) <= 3, ' -> '.join(map(osp.basename, deepest))
-    size = osp.basename(path).split('_')[0].split('-')[:2]  # vit-base
+    assert len(deepest) <= 4, ' -> '.join(map(osp.basename, deepest))
     for chain in chains:
-        for base in chain[1:]:
-            name = osp.basename(base)
-            if name.startswith('vit-'):
-                assert name.split('-')[:2] == size, (
-                    f'{osp.basename(path)} inherits {name}')
+        # another config: of any width, with the same patches and stem; a
+        # sized _base_ file: of the nearest config's size above it
+        backbone = backbone_of(path)
+        for child, base in zip(chain, chain[1:]):
+            message = f'{osp.basename(child)} inherits {osp.basename(base)}'
+            if '_base_' not in base.split(osp.sep):
+                assert backbone_of(base)[2:] == backbone[2:], message
+                backbone = backbone_of(base)
+            elif osp.basename(base).startswith('vit-'):
+                assert backbone_of(base) == backbone, message
+
+
+def test_inheritance_rule_can_fail(monkeypatch):
+    base_files = {
+        # a ViT-B config on the ViT-S model base
+        'vit-base-p16_dilemma-mocov3-300e-pre_8xb128-ft-coslr-100e_in1k.py':
+        ['./_base_/models/vit-small-p16_ft.py'],
+        # a ViT-S config on the CPU probe
+        'vit-small-p16_dilemma-mocov3-300e-pre_8xb128-ft-coslr-100e_in1k.py': [
+            './vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_1xb128-linear-'
+            'coslr-5e_shapes.py'
+        ],
+    }
+    monkeypatch.setattr(Config, '_get_base_files',
+                        lambda path: base_files.get(osp.basename(path), []))
+    for name in base_files:
+        with pytest.raises(AssertionError, match='inherits'):
+            test_inheritance_is_flat(osp.join(BENCHMARKS, name))

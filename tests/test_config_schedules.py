@@ -80,31 +80,38 @@ BENCHMARKS = 'configs/benchmarks/'
 @pytest.mark.parametrize('config',
                          [c for c in CONFIGS if not c.startswith(BENCHMARKS)])
 def test_flat_inheritance(config):
-    """At most MAX_DEPTH levels, within this repository, and no base of
-    another algorithm or model size: shared pieces live in configs/_base_."""
+    """At most MAX_DEPTH levels, within this repository. Another recipe only
+    of the same algorithm, and only with the same patches and stem: a ViT-B
+    recipe may be its ViT-S sibling with the wider ViT. A sized _base_ file
+    only of the size of the recipe above it, a model base only of its
+    algorithm: shared pieces live in configs/_base_."""
     assert depth(config) <= MAX_DEPTH, config
-    size = SIZE.search(osp.basename(config)).group(1)
-    stack = [config]
+    stack = [(config, SIZE.search(osp.basename(config)).group(1))]
     while stack:
-        for base in base_files(osp.join(REPO_ROOT, stack.pop())):
+        child, size = stack.pop()
+        for base in base_files(osp.join(REPO_ROOT, child)):
             assert '::' not in base, f'{config}: inherits {base}'
-            stack.append(base)
             base_size = SIZE.search(osp.basename(base))
-            assert base_size is None or base_size.group(1) == size, (
-                f'{config} ({size}) inherits {base}')
             if base.startswith('configs/_base_/'):
-                # an algorithm's model file (mocov3_vit-...) is its own; a
-                # bare backbone (vit-...) is every algorithm's
-                if base.startswith('configs/_base_/models/') and not \
-                        osp.basename(base).startswith('vit-'):
+                assert base_size is None or base_size.group(1) == size, (
+                    f'{child} ({size}) inherits {base}')
+                # a model base is its algorithm's, or the bare ViT
+                # (vit-*.py) that every algorithm's model of that size uses
+                if base.startswith('configs/_base_/models/') and \
+                        not osp.basename(base).startswith('vit-'):
                     assert family(base) & family(config), (config, base)
+                stack.append((base, size))
                 continue
             # another recipe: the same algorithm, or a DILEMMA config's
-            # baseline, in that algorithm's folder
+            # baseline, in that algorithm's folder, with the same patches
             assert family(base) <= family(config), (config, base)
             assert osp.basename(
                 osp.dirname(base)) in family(config) | {'dilemma'}, (config,
                                                                      base)
+            base_size = base_size.group(1)
+            assert base_size.split('-')[1:] == size.split('-')[1:], (
+                f'{child} ({size}) inherits {base}')
+            stack.append((base, base_size))
 
 
 @pytest.mark.parametrize(
@@ -128,3 +135,15 @@ def test_flat_inheritance_can_fail(base, refused, monkeypatch):
             test_flat_inheritance(dino)
     else:
         test_flat_inheritance(dino)
+
+
+def test_flat_inheritance_refuses_other_sizes(monkeypatch):
+    # a ViT-S recipe on the CPU recipe of its own algorithm (other
+    # patches), or on a sized _base_ file of the CPU recipes
+    for base in ('./dino_vit-tiny-p8-convstem_1xb128-coslr-6e_shapes.py',
+                 '../_base_/models/dino_vit-tiny-p8-convstem.py'):
+        monkeypatch.setattr(Config, '_get_base_files', lambda path: [base]
+                            if 'small' in path else [])
+        with pytest.raises(AssertionError, match='inherits'):
+            test_flat_inheritance(
+                'configs/dino/dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py')

@@ -4,18 +4,9 @@
 # 0.65 for ViT-B.
 #   tools/dist_train.sh CONFIG 8 \
 #       --cfg-options model.backbone.init_cfg.checkpoint=PATH
-_base_ = [
-    './_base_/models/vit-base-p16_ft.py',
-    './_base_/datasets/imagenet_bs64_swin_224.py',
-    './_base_/schedules/adamw_layer-decay-coslr-100e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = './vit-small-p16_dilemma-mocov3-300e-pre_8xb128-ft-coslr-100e_in1k.py'  # noqa: E501
 
-train_dataloader = dict(batch_size=128)
-val_dataloader = dict(batch_size=128)
-test_dataloader = val_dataloader
-
+model = dict(
+    backbone=dict(arch='base'),  # ViT-B: 768 wide, 12 layers, 12 heads
+    head=dict(in_channels=768))
 optim_wrapper = dict(paramwise_cfg=dict(layer_decay_rate=0.65))
-default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3))
-randomness = dict(seed=0, diff_rank_seed=True)

@@ -2,16 +2,9 @@
 # the recipe of the _in1k config of the same name.
 # Make the annotation files once with
 #   python tools/dataset_converters/make_imagenet100.py data/imagenet
-_base_ = './vit-base-p16_dilemma-mocov3-300e-pre_8xb128-linear-coslr-90e_in1k.py'  # noqa: E501
+_base_ = './vit-small-p16_dilemma-mocov3-300e-pre_8xb128-linear-coslr-90e_in100.py'  # noqa: E501
 
-data_root = 'data/imagenet/'
-classes = data_root + 'meta/classes_in100.txt'
-data_preprocessor = dict(num_classes=100)
-train_dataloader = dict(
-    dataset=dict(
-        data_root=data_root, ann_file='meta/train_in100.txt', classes=classes))
-val_dataloader = dict(
-    dataset=dict(
-        data_root=data_root, ann_file='meta/val_in100.txt', classes=classes))
-test_dataloader = val_dataloader
-model = dict(head=dict(num_classes=100))
+model = dict(
+    backbone=dict(arch='base'),  # ViT-B: 768 wide, 12 layers, 12 heads
+    neck=dict(input_features=768),
+    head=dict(in_channels=768))

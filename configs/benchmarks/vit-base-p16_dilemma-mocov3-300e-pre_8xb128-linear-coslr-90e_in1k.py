@@ -4,14 +4,9 @@
 # batch 1024, 90 epochs cosine).
 #   tools/dist_train.sh CONFIG 8 \
 #       --cfg-options model.backbone.init_cfg.checkpoint=PATH
-_base_ = [
-    './_base_/models/vit-base-p16_linear.py',
-    './_base_/datasets/imagenet_bs32_pil_resize.py',
-    './_base_/schedules/sgd_linear-coslr-90e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = './vit-small-p16_dilemma-mocov3-300e-pre_8xb128-linear-coslr-90e_in1k.py'  # noqa: E501
 
-train_dataloader = dict(batch_size=128)
-
-default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+model = dict(
+    backbone=dict(arch='base'),  # ViT-B: 768 wide, 12 layers, 12 heads
+    neck=dict(input_features=768),
+    head=dict(in_channels=768))

@@ -4,14 +4,10 @@
 #   python tools/dataset_converters/make_imagenet100.py data/imagenet
 _base_ = './vit-small-p16_dilemma-mocov3-300e-pre_8xb128-linear-coslr-90e_in1k.py'  # noqa: E501
 
-data_root = 'data/imagenet/'
-classes = data_root + 'meta/classes_in100.txt'
+in100 = dict(
+    data_root='data/imagenet/', classes='data/imagenet/meta/classes_in100.txt')
 data_preprocessor = dict(num_classes=100)
-train_dataloader = dict(
-    dataset=dict(
-        data_root=data_root, ann_file='meta/train_in100.txt', classes=classes))
-val_dataloader = dict(
-    dataset=dict(
-        data_root=data_root, ann_file='meta/val_in100.txt', classes=classes))
+train_dataloader = dict(dataset=dict(in100, ann_file='meta/train_in100.txt'))
+val_dataloader = dict(dataset=dict(in100, ann_file='meta/val_in100.txt'))
 test_dataloader = val_dataloader
 model = dict(head=dict(num_classes=100))

@@ -4,6 +4,5 @@ _base_ = './vit-small-p16_dilemma-mocov3-300e-pre_8xb32-ft-coslr-100e_yoga82-82.
 
 data_preprocessor = dict(num_classes=6)
 train_dataloader = dict(dataset=dict(level=6))
-val_dataloader = dict(dataset=dict(level=6))
-test_dataloader = val_dataloader
+val_dataloader = test_dataloader = dict(dataset=dict(level=6))
 model = dict(head=dict(num_classes=6))

@@ -8,27 +8,23 @@
 _base_ = [
     './_base_/models/vit-small-p16_linear.py',
     './_base_/datasets/yoga82_bs32.py',
+    './_base_/schedules/sgd_linear-coslr-90e.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(head=dict(num_classes=82))
 
-# The learning rate of the ImageNet recipe (12 at batch 1024) for 256.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=3, momentum=0.9, weight_decay=0.))
+# The ImageNet probe's schedule for 100 epochs, its learning rate (12 at
+# batch 1024) for 256.
+optim_wrapper = dict(optimizer=dict(lr=3))
 param_scheduler = [
     dict(
-        type='CosineAnnealingLR',
+        _base_.param_scheduler[0],
         T_max=100,
-        by_epoch=True,
-        begin=0,
         end=100,
         convert_to_iter_based=True)
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=5)
-val_cfg = dict()
-test_cfg = dict()
+train_cfg = dict(max_epochs=100, val_interval=5)
 
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))

@@ -6,27 +6,9 @@
 _base_ = './vit-small-p16_dilemma-mocov3-300e-pre_8xb32-linear-coslr-100e_yoga82-82.py'  # noqa: E501
 
 label_keys = ['gt_label_6', 'gt_label_20', 'gt_label_82']
-train_pipeline = [
-    dict(type='LoadImageFromFileSafe'),
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs', algorithm_keys=label_keys),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFileSafe', on_error='raise'),
-    dict(
-        type='ResizeEdge',
-        scale=256,
-        edge='short',
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs', algorithm_keys=label_keys),
-]
+pack = dict(type='PackInputs', algorithm_keys=label_keys)
+train_pipeline = [*_base_.train_pipeline[:-1], pack]
+test_pipeline = [*_base_.test_pipeline[:-1], pack]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -6,24 +6,16 @@
 # checkpoint with
 # --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/.../epoch_8.pth
 _base_ = [
+    '../_base_/models/vit-tiny-p8-convstem.py',
     './_base_/datasets/shapes32_bs128.py',
     '../_base_/default_runtime.py',
 ]
 
-embed_dims = 192
+embed_dims = _base_.embed_dims
 model = dict(
     type='ImageClassifier',
     backbone=dict(
-        type='DilemmaViT',
-        arch=dict(
-            embed_dims=embed_dims,
-            num_layers=4,
-            num_heads=3,
-            feedforward_channels=4 * embed_dims),
-        img_size=32,
-        patch_size=8,
-        pos_embed_type='sincos',
-        conv_stem_channels=[24, 48, 96],
+        _base_.backbone,
         out_type='cls_token',
         frozen_stages=4,
         init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),

@@ -5,26 +5,16 @@
 # grid) with each kept token misplaced with probability 0.2, and a linear
 # misplacement head reads its patch tokens; the teacher encodes the clean,
 # dense global crops.
-_base_ = '../dino/dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py'
-
-drop_ratio = 0.75
-misplace_prob = 0.2
-patch_size = 16
+_base_ = [
+    '../dino/dino_vit-small-p16_8xb64-amp-coslr-100e_in1k.py',
+    '../_base_/dilemma.py',
+]
 
 train_pipeline = [
-    dict(type='LoadImageFromFileSafe'),  # skips bad files
-    {{_base_.multi_crop}},
-    # after the crops: every crop gets its own keep/pos on its own grid
-    dict(
-        type='TokenDropTransform',
-        drop_ratio=drop_ratio,
-        misplace_prob=misplace_prob,
-        patch_size=patch_size),
-    dict(type='PackInputs', algorithm_keys=['keep', 'pos']),
+    *_base_.train_pipeline[:-1], _base_.token_drop, _base_.pack_layout
 ]
-train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
-
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(
     type='DilemmaDINO',
-    backbone=dict(type='DilemmaViT', patch_size=patch_size),
-    misplacement_head=dict(type='MisplacementHead', loss_weight=1.0))
+    backbone=dict(type='DilemmaViT'),
+    misplacement_head=_base_.misplacement_head)

@@ -16,31 +16,17 @@
 #       --batch-size 4 --rounds 7 --steps 1
 #   -> 3.44 vs 3.49 images/s (1.01x) on CPU; ViT-S at batch 8: 6.42 vs
 #   6.45 images/s (1.00x).
-_base_ = '../mae/mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py'
-
-mask_ratio = 0.75
-misplace_prob = 0.2
-patch_size = 16
+_base_ = [
+    '../mae/mae_vit-base-p16_8xb512-amp-coslr-300e_in1k.py',
+    '../_base_/dilemma.py',
+]
 
 train_pipeline = [
-    dict(type='LoadImageFromFileSafe'),  # skips bad files
-    dict(
-        type='RandomResizedCrop',
-        scale=224,
-        crop_ratio_range=(0.2, 1.0),
-        backend='pillow',
-        interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='TokenDropTransform',
-        drop_ratio=mask_ratio,
-        misplace_prob=misplace_prob,
-        patch_size=patch_size),
-    dict(type='PackInputs', algorithm_keys=['keep', 'pos']),
+    *_base_.train_pipeline[:-1], _base_.token_drop, _base_.pack_layout
 ]
-train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
-
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(
     type='DilemmaMAE',
-    backbone=dict(type='DilemmaMAEViT', mask_ratio=mask_ratio),
-    misplacement_head=dict(type='MisplacementHead', loss_weight=1.0))
+    # MAE's mask is the pipeline's drop
+    backbone=dict(type='DilemmaMAEViT', mask_ratio=_base_.drop_ratio),
+    misplacement_head=_base_.misplacement_head)

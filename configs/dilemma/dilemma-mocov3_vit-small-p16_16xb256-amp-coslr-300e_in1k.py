@@ -11,34 +11,16 @@
 # that this run and its baseline differ only by DILEMMA; for the fork's
 # setting use DilemmaViT with arch='deit-small' (384 wide, 6 heads) and
 # pos_embed_type='learned'.
-_base_ = '../mocov3/mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py'
-
-drop_ratio = 0.75
-misplace_prob = 0.2
-patch_size = 16
+_base_ = [
+    '../mocov3/mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k.py',
+    '../_base_/dilemma.py',
+]
 
 train_pipeline = [
-    dict(type='LoadImageFromFileSafe'),  # skips bad files
-    dict(
-        type='MultiView',
-        num_views=[1, 1],
-        transforms=[{{_base_.view_pipeline1}}, {{_base_.view_pipeline2}}]),
-    dict(
-        type='TokenDropTransform',
-        drop_ratio=drop_ratio,
-        misplace_prob=misplace_prob,
-        patch_size=patch_size),
-    dict(type='PackInputs', algorithm_keys=['keep', 'pos']),
+    *_base_.train_pipeline[:-1], _base_.token_drop, _base_.pack_layout
 ]
-train_dataloader = dict(drop_last=True, dataset=dict(pipeline=train_pipeline))
-
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 model = dict(
     type='DilemmaMoCoV3',
-    backbone=dict(
-        _delete_=True,
-        type='DilemmaMoCoV3ViT',
-        arch='mocov3-small',  # 384 wide, 12 layers, 12 heads
-        img_size=224,
-        patch_size=patch_size,
-        stop_grad_conv1=True),
-    misplacement_head=dict(type='MisplacementHead', loss_weight=1.0))
+    backbone=dict(type='DilemmaMoCoV3ViT'),
+    misplacement_head=_base_.misplacement_head)

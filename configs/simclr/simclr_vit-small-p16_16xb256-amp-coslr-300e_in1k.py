@@ -7,27 +7,12 @@
 # positions, frozen patch projection), AdamW lr 1.5e-4 x batch / 256
 # (2.4e-3 at 16 x 256), wd 0.1, 300 epochs with 40 of warm-up, fp16.
 _base_ = [
+    '../_base_/models/simclr_vit-p16.py',
     '../_base_/datasets/imagenet_bs256_simclr.py',
     '../_base_/schedules/adamw_bs4096_coslr-300e.py',
     '../_base_/default_runtime.py',
 ]
 
 model = dict(
-    type='SimCLR',
-    backbone=dict(
-        type='MoCoV3ViT',
-        arch='mocov3-small',  # 384 wide, 12 layers, 12 heads
-        img_size=224,
-        patch_size=16,
-        stop_grad_conv1=True),
-    neck=dict(
-        type='NonLinearNeck',
-        in_channels=384,
-        hid_channels=2048,
-        out_channels=128,
-        num_layers=2,
-        with_avg_pool=False),
-    head=dict(
-        type='ContrastiveHead',
-        loss=dict(type='CrossEntropyLoss'),
-        temperature=0.1))
+    backbone=dict(arch='mocov3-small'),  # 384 wide, 12 layers, 12 heads
+    neck=dict(in_channels=384))

@@ -5,12 +5,10 @@ _base_ = './shapes32_bs128_mocov3.py'
 
 view_pipeline = [
     dict(
-        type='RandomResizedCrop',
-        scale=32,
+        _base_.view_pipeline[0],  # the crop
         crop_ratio_range=(0.2, 1.0),
-        backend='pillow',
         interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5),
+    _base_.view_pipeline[-1],  # the flip
 ]
 train_pipeline = [
     dict(type='LoadImageFromFileSafe'),  # skips unreadable files

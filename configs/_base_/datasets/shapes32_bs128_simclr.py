@@ -3,29 +3,9 @@
 # jitter 0.8 / 0.8 / 0.8 / 0.2 with probability 0.8, grayscale 0.2, blur
 # with sigma 0.1-2 px half of the time) on crops of at least half the
 # image, as every CPU recipe crops at 32 px.
-_base_ = './shapes32_bs128_mocov3.py'
+_base_ = ['./shapes32_bs128_mocov3.py', './simclr_augment.py']
 
-view_pipeline = [
-    _base_.view_pipeline[0],  # the crop
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.8,
-                contrast=0.8,
-                saturation=0.8,
-                hue=0.2)
-        ],
-        prob=0.8),
-    _base_.view_pipeline[2],  # grayscale
-    dict(
-        type='GaussianBlur',
-        magnitude_range=(0.1, 2.0),
-        magnitude_std='inf',
-        prob=0.5),
-]
+view_pipeline = [_base_.view_pipeline[0], *_base_.simclr_augment]
 train_pipeline = [
     dict(type='LoadImageFromFileSafe'),  # skips unreadable files
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),

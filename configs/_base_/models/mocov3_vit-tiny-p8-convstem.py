@@ -1,36 +1,12 @@
-# MoCo v3 with the CPU recipes' ViT (./vit-tiny-p8-convstem.py): a 3-layer
-# projector and 2-layer predictor to 128, temperature 0.2, momentum 0.99 -> 1.
-_base_ = './vit-tiny-p8-convstem.py'
+# MoCo v3 (./mocov3_vit-p16.py) with the CPU recipes' ViT
+# (./vit-tiny-p8-convstem.py): a 3-layer projector and 2-layer predictor to
+# 128, temperature 0.2, momentum 0.99 -> 1.
+_base_ = ['./vit-tiny-p8-convstem.py', './mocov3_vit-p16.py']
 
-temperature = 0.2
 model = dict(
-    type='MoCoV3',
-    base_momentum=0.01,  # momentum 0.99 -> 1
-    backbone=_base_.backbone,
+    backbone=dict(_base_.backbone, _delete_=True),
     neck=dict(
-        type='NonLinearNeck',
-        in_channels=_base_.embed_dims,
-        hid_channels=512,
-        out_channels=128,
-        num_layers=3,
-        with_bias=False,
-        with_last_bn=True,
-        with_last_bn_affine=False,
-        with_last_bias=False,
-        with_avg_pool=False),
+        in_channels=_base_.embed_dims, hid_channels=512, out_channels=128),
     head=dict(
-        type='MoCoV3Head',
-        predictor=dict(
-            type='NonLinearNeck',
-            in_channels=128,
-            hid_channels=512,
-            out_channels=128,
-            num_layers=2,
-            with_bias=False,
-            with_last_bn=True,
-            with_last_bn_affine=False,
-            with_last_bias=False,
-            with_avg_pool=False),
-        loss=dict(type='CrossEntropyLoss', loss_weight=2 * temperature),
-        temperature=temperature))
+        predictor=dict(in_channels=128, hid_channels=512, out_channels=128)))
 find_unused_parameters = True

@@ -29,18 +29,6 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix='train',
-        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=256,
     num_workers=2,
@@ -52,6 +40,15 @@ val_dataloader = dict(
         data_root=data_root,
         data_prefix='val',
         pipeline=test_pipeline))
+train_dataloader = dict(
+    val_dataloader,
+    batch_size=128,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        val_dataloader['dataset'],
+        data_prefix='train',
+        pipeline=train_pipeline))
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
