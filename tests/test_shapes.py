@@ -10,9 +10,12 @@ from PIL import Image
 
 from dilemma_mm.datasets.generators.nuisances import (CONTINUOUS,
                                                       nuisance_labels)
-from dilemma_mm.datasets.generators.shapes import (
-    CENTER_JITTER, MAX_ROTATION, MIN_REGION_CONTRAST, PALETTE, SHAPE_CLASSES,
-    make_shapes_dataset, render_shape, sample_rng, shape_mask)
+from dilemma_mm.datasets.generators.shapes import (CENTER_JITTER, MAX_ROTATION,
+                                                   MIN_REGION_CONTRAST,
+                                                   PALETTE, SHAPE_CLASSES,
+                                                   make_shapes_dataset,
+                                                   render_shape, sample_rng,
+                                                   shape_mask)
 from dilemma_mm.datasets.generators.textures import FAMILIES
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
