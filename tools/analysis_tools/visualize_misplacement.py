@@ -74,10 +74,10 @@ def check_images(paths) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    check_checkpoint_file(args.checkpoint)  # before any work, by name
     if not args.out.lower().endswith('.png'):
         # matplotlib would add .png and the tool name a file it never wrote
         raise SystemExit(f'--out {args.out}: give a .png file')
+    check_checkpoint_file(args.checkpoint)  # before any work, by name
     check_images(args.images)
     cfg = load_config(args.config, args.cfg_options)
     model = init_model(cfg, device=args.device)
