@@ -68,10 +68,3 @@ def test_checkpoint_room_imports_nothing_above_it():
         }
         assert all(m.startswith('dilemma_mm.checkpoint')
                    for m in ours), (path, ours)
-
-
-def test_evaluation_does_not_import_models_utils():
-    for path in python_files('dilemma_mm/evaluation'):
-        assert not any(
-            m.startswith('dilemma_mm.models.utils')
-            for m in imported_modules(path)), path

@@ -4,9 +4,8 @@ import torch
 import torch.nn as nn
 from mmpretrain.structures import DataSample
 
-from dilemma_mm.evaluation.detection_metrics import (average_precision,
-                                                     binary_auc)
 from dilemma_mm.registry import MODELS
+from ..utils import average_precision, binary_auc
 from .token_layout import TokenLayout, collate_token_layouts
 from .view_groups import group_by_size, split_views
 
