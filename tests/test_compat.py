@@ -1,4 +1,4 @@
-"""The compatibility fixes of dilemma_mm.utils.compat, each against the
+"""The compatibility fixes of dilemma_mm.compat, each against the
 breakage it repairs."""
 import os
 import pickle
@@ -9,7 +9,7 @@ import torch
 from mmengine.logging import MessageHub
 
 import dilemma_mm  # noqa: F401  (applies the fixes)
-from dilemma_mm.utils import compat
+from dilemma_mm import compat
 
 
 class RunsCode:

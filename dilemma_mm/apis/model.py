@@ -9,7 +9,7 @@ variable (paths separated by ``os.pathsep``); config paths in an index are
 relative to its directory.
 
 Once ``dilemma_mm`` is imported, ``mmpretrain.get_model`` also builds our
-models by name (the ``model_hub`` fix of :mod:`dilemma_mm.utils.compat`);
+models by name (the ``model_hub`` fix of :mod:`dilemma_mm.compat`);
 ``mmpretrain.list_models`` stays mmpretrain's own. Where
 mmpretrain already uses a name (our copies of its baseline recipes, e.g.
 ``mocov3_vit-small-p16_16xb256-amp-coslr-300e_in1k``), the plain name stays
@@ -287,7 +287,7 @@ def hub_metainfo(model_name: str):
     """What mmpretrain's ``ModelHub.get`` returns, for one of our models:
     its metainfo with the config loaded, built in the config's default
     scope; None for a name that is not ours. The ``model_hub`` fix of
-    :mod:`dilemma_mm.utils.compat` asks it for every name mmpretrain's own
+    :mod:`dilemma_mm.compat` asks it for every name mmpretrain's own
     index lacks, so ``mmpretrain.get_model`` builds our models by name.
 
     Args:

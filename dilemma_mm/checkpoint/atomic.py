@@ -1,6 +1,6 @@
 """Writing checkpoints (and other files) atomically: training's
 checkpoints and ``last_checkpoint`` (through the ``atomic_checkpoints`` fix
-of :mod:`dilemma_mm.utils.compat`), published and converted models."""
+of :mod:`dilemma_mm.compat`), published and converted models."""
 import io
 import os
 import os.path as osp

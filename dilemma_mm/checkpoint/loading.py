@@ -2,7 +2,7 @@
 
 :func:`load_checkpoint_file` reads with ``torch.load(weights_only=True)``,
 so nothing in the file can run code (the classes mmengine's checkpoints
-hold are allowlisted by :mod:`dilemma_mm.utils.compat`). A published,
+hold are allowlisted by :mod:`dilemma_mm.compat`). A published,
 hash-named file is verified first. A file that is no checkpoint (a
 directory, an empty, truncated or foreign file) is reported in one sentence
 that names it and says what is wrong, instead of torch's internal error.

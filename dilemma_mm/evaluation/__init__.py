@@ -1,4 +1,5 @@
-from .detection_metrics import average_precision, binary_auc
+# Detection metrics live with the models that log them; re-exported here.
+from ..models.utils import average_precision, binary_auc
 from .hierarchical_accuracy import HierarchicalAccuracy
 from .knn import (extract_features, gather_features, knn_classify,
                   knn_evaluate, topk_accuracy)

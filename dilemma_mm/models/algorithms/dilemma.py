@@ -15,9 +15,9 @@ class DILEMMA(MisplacementBranchMixin, BaseSelfSupervisor):
     Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
     with Transformers <https://arxiv.org/abs/2204.04788>`_.
 
-    Every view is encoded sparsely at its (misplaced) positions, views of
-    one size in one backbone pass, and the misplacement head's loss is
-    averaged over the views.
+    Every view is encoded sparsely at its (misplaced) positions, same-size
+    views as one group, and the misplacement loss is averaged over the
+    views.
 
     Args:
         backbone (dict): Config of a :class:`DilemmaViT`.

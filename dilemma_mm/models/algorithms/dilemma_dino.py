@@ -15,13 +15,12 @@ class DilemmaDINO(MisplacementBranchMixin, DINO):
     Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
     with Transformers <https://arxiv.org/abs/2204.04788>`_.
 
-    The student encodes every crop, global and local, sparsely and
-    corrupted, each on its own patch grid (``TokenDropTransform`` after the
-    multi-crop ``MultiView``), and feeds its patch tokens to the
-    misplacement head; the teacher encodes the clean, dense global crops.
-    Without ``keep``/``pos`` in the data samples, or with nothing dropped or
-    misplaced, ``loss_dino`` is the loss of :class:`DINO` on the same
-    weights and inputs.
+    The student encodes every view, global and local, sparsely and corrupted,
+    each on its own patch grid (``TokenDropTransform`` after the multi-crop
+    ``MultiView``), and feeds its patch tokens to the misplacement head; the
+    teacher encodes the clean, dense global views. With nothing dropped or
+    misplaced, ``loss_dino`` is :class:`DINO`'s on the same weights and
+    inputs.
 
     Args:
         misplacement_head (dict, optional): Config of the
@@ -34,10 +33,10 @@ class DilemmaDINO(MisplacementBranchMixin, DINO):
     def student_features(
         self, inputs: List[torch.Tensor], data_samples: List[DataSample]
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        """Class tokens of the sparse corrupted crops, (n_crops * B, C),
-        and ``loss_dilemma``/``acc_dilemma`` averaged over the crops."""
-        # same-size crops in one pass: class tokens [N, C] per crop and
-        # (patch tokens [n * N, K, C], layout [n * N, K]) per pass
+        """Class tokens of the sparse corrupted views, (n_views * B, C), and
+        the :meth:`misplacement_loss` entries."""
+        # class tokens [N, C] per view, and (patch tokens [n * N, K, C],
+        # layout [n * N, K]) per group of n same-size views
         outs, corrupted = self.forward_corrupted_views(inputs, data_samples)
-        features = torch.cat([crop_outs[-1] for crop_outs in outs])
+        features = torch.cat([view_outs[-1] for view_outs in outs])
         return features, self.misplacement_loss(corrupted)

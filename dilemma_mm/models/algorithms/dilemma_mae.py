@@ -15,13 +15,10 @@ class DilemmaMAE(MisplacementBranchMixin, MAE):
     Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
     with Transformers <https://arxiv.org/abs/2204.04788>`_.
 
-    The visible tokens are the kept ones of ``TokenDropTransform`` (its
-    ``drop_ratio`` is MAE's mask ratio), a fraction of them misplaced. The
-    encoder (:class:`DilemmaMAEViT`) sees them at their given positions; its
-    output feeds the misplacement head and the decoder, which puts every
-    visible token back at its *true* place (``keep``) among mask tokens, so
-    the reconstruction targets are the patches at the true positions. MAE's
-    pixel loss is taken over the dropped patches, as in MAE.
+    The encoder sees the patches ``TokenDropTransform`` keeps (its
+    ``drop_ratio`` is MAE's mask ratio) at their given, possibly misplaced,
+    positions. The decoder puts each back at its true place (``keep``), so
+    MAE's targets are unchanged.
 
     Args:
         misplacement_head (dict, optional): Config of the
@@ -34,20 +31,10 @@ class DilemmaMAE(MisplacementBranchMixin, MAE):
     @staticmethod
     def restore_ids(keep: torch.Tensor,
                     num_patches: int) -> Tuple[torch.Tensor, torch.Tensor]:
-        """MAE's ``mask`` and ``ids_restore`` for the visible tokens
-        ``keep``, at their true positions.
-
-        Args:
-            keep (torch.Tensor): Grid indices of the encoded tokens, in
-                encoder order, (B, K).
-            num_patches (int): Size ``L`` of the patch grid.
-
-        Returns:
-            tuple[torch.Tensor, torch.Tensor]: ``mask`` (B, L), 1 where a
-            patch was dropped, and ``ids_restore`` (B, L): position ``j`` of
-            the grid takes token ``ids_restore[:, j]`` of ``[encoded tokens,
-            mask tokens]``.
-        """
+        """MAE's ``mask`` (B, L = num_patches), 1 where a patch was dropped,
+        and ``ids_restore`` (B, L) for the encoded patches ``keep`` (B, K):
+        grid position ``j`` takes token ``ids_restore[:, j]`` of ``[encoded
+        tokens, mask tokens]``, so each kept patch is at its true place."""
         mask = torch.ones(
             keep.shape[0], num_patches,
             device=keep.device).scatter_(1, keep, 0.)  # (B, L)
@@ -58,15 +45,12 @@ class DilemmaMAE(MisplacementBranchMixin, MAE):
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
-        """Reconstruction of the dropped patches plus the misplacement loss.
+        """``loss_mae`` over the dropped patches, and the
+        :meth:`misplacement_loss` entries.
 
         Args:
             inputs (torch.Tensor): The images, (B, C_in, H, W).
             data_samples (List[DataSample]): Carry ``keep`` and ``pos``.
-
-        Returns:
-            Dict[str, torch.Tensor]: ``loss_mae``, ``loss_dilemma`` and
-            ``acc_dilemma``.
         """
         # latent [B, 1 + K, C]; (patch tokens [B, K, C], layout [B, K])
         outs, corrupted = self.forward_corrupted(inputs, data_samples, 0)

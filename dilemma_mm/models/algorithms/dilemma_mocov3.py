@@ -18,14 +18,12 @@ class DilemmaMoCoV3(MisplacementBranchMixin, MoCoV3):
     with Transformers <https://arxiv.org/abs/2204.04788>`_.
 
     The online encoder (backbone + neck) sees the sparse, corrupted views and
-    also feeds their patch tokens to the misplacement head; the momentum
-    encoder sees the clean, dense views. Views of one size share one
-    backbone pass in each encoder; the necks still see one view at a time
-    (their BatchNorm statistics are per view, as in :class:`MoCoV3`).
-    Without ``keep``/``pos`` in the data samples, or with nothing dropped or
-    misplaced, ``loss_mocov3`` is the loss of :class:`MoCoV3` on the same
-    weights and inputs. The momentum encoder is a :class:`ForeachCosineEMA`
-    (the same average, fused and without device syncs).
+    feeds their patch tokens to the misplacement head; the momentum encoder,
+    a :class:`ForeachCosineEMA` (mmpretrain's ``CosineEMA`` without device
+    syncs), sees the clean, dense views. Same-size views are encoded as one
+    group, but the necks see one view at a time (BatchNorm statistics per
+    view, as in :class:`MoCoV3`). With nothing dropped or misplaced,
+    ``loss_mocov3`` is :class:`MoCoV3`'s on the same weights and inputs.
 
     Args:
         misplacement_head (dict, optional): Config of the
@@ -47,21 +45,18 @@ class DilemmaMoCoV3(MisplacementBranchMixin, MoCoV3):
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
-        """Symmetric MoCo v3 loss plus the misplacement loss.
+        """Symmetric ``loss_mocov3``, and the :meth:`misplacement_loss`
+        entries.
 
         Args:
             inputs (List[torch.Tensor]): The two views, (B, C_in, H, W) each.
             data_samples (List[DataSample]): Carry ``keep`` and ``pos``.
-
-        Returns:
-            Dict[str, torch.Tensor]: ``loss_mocov3``, ``loss_dilemma`` and
-            ``acc_dilemma``.
         """
         assert isinstance(inputs, list)
         views = inputs[:2]
 
         # sparse corrupted views: query features [N, C] per view, and the
-        # (patch tokens [2N, K, C], layout [2N, K]) of the pass
+        # (patch tokens [2N, K, C], layout [2N, K]) of their group
         feats, corrupted = self.forward_corrupted_views(views, data_samples)
         q1, q2 = (self.neck(feat)[0] for feat in feats)
 

@@ -17,11 +17,9 @@ class DilemmaSimCLR(MisplacementBranchMixin, SimCLR):
     Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
     with Transformers <https://arxiv.org/abs/2204.04788>`_.
 
-    SimCLR has no teacher: both views are encoded sparsely and corrupted, in
-    one backbone pass, and the patch tokens of both feed the misplacement
-    head. Without ``keep``/``pos`` in the data samples, or with nothing
-    dropped or misplaced, ``loss_simclr`` is the loss of :class:`SimCLR` on
-    the same weights and inputs.
+    SimCLR has no teacher: both views are sparse and corrupted, encoded as
+    one group. With nothing dropped or misplaced, ``loss_simclr`` is
+    :class:`SimCLR`'s on the same weights and inputs.
 
     Args:
         misplacement_head (dict, optional): Config of the
@@ -32,16 +30,8 @@ class DilemmaSimCLR(MisplacementBranchMixin, SimCLR):
     """
 
     def contrastive_loss(self, projections: torch.Tensor) -> torch.Tensor:
-        """SimCLR's NT-Xent loss over the global batch.
-
-        Args:
-            projections (torch.Tensor): (2N, D), the two views of each
-                sample adjacent (rows ``2i`` and ``2i + 1``).
-
-        Returns:
-            torch.Tensor: The loss of ``self.head`` on each row's positive
-            (its other view) against its 2N' - 2 negatives.
-        """
+        """SimCLR's NT-Xent loss over the global batch; ``projections``
+        (2N, D) holds the two views of sample ``i`` in rows 2i and 2i + 1."""
         z = F.normalize(projections, dim=1)
         z = torch.cat(GatherLayer.apply(z))  # (2N', D), every process
         similarity = z @ z.t()  # (2N', 2N')
@@ -57,20 +47,16 @@ class DilemmaSimCLR(MisplacementBranchMixin, SimCLR):
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
-        """SimCLR loss of the sparse corrupted views plus the misplacement
-        loss.
+        """``loss_simclr`` of the corrupted views, and the
+        :meth:`misplacement_loss` entries.
 
         Args:
             inputs (List[torch.Tensor]): The two views, (N, C_in, H, W) each.
             data_samples (List[DataSample]): Carry ``keep`` and ``pos``.
-
-        Returns:
-            Dict[str, torch.Tensor]: ``loss_simclr``, ``loss_dilemma`` and
-            ``acc_dilemma``.
         """
         assert isinstance(inputs, list)
-        # both views in one pass, view after view: class tokens [2N, C] and
-        # (patch tokens [2N, K, C], layout [2N, K])
+        # both views as one group, view after view: class tokens [2N, C]
+        # and (patch tokens [2N, K, C], layout [2N, K])
         feats, corrupted = self.forward_corrupted(
             torch.cat(inputs[:2]), data_samples, [0, 1])
         z = self.neck(feats)[0]  # [2N, D], view after view

@@ -17,13 +17,10 @@ class DINO(BaseSelfSupervisor):
 
     Implementation of `Emerging Properties in Self-Supervised Vision
     Transformers <https://arxiv.org/abs/2104.14294>`_. The student (backbone
-    + ``DINONeck``) encodes every crop of the multi-crop ``MultiView`` (2
-    global crops first, then the local ones); the teacher, a
-    cosine-momentum EMA of the student (``ForeachCosineEMA``, mmpretrain's
-    ``CosineEMA`` without device syncs), encodes the global
-    crops without gradient and in eval mode (no drop path). ``DINOHead``
-    compares every teacher crop with every other student crop and keeps the
-    centre. Crops of one size go through the backbone in one pass.
+    + ``DINONeck``) encodes every view of the multi-crop ``MultiView``,
+    global ones first; the teacher, a :class:`ForeachCosineEMA` of the
+    student (mmpretrain's ``CosineEMA`` without device syncs), encodes the
+    global views without gradient and in eval mode (no drop path).
 
     During the first ``freeze_last_layer_epochs`` epochs (read from the
     runner's ``MessageHub``) no gradient reaches the last layer of the
@@ -38,7 +35,7 @@ class DINO(BaseSelfSupervisor):
             teacher update, annealed to 0 with a cosine (DINO's momentum
             0.996 -> 1 is 0.004). Defaults to 0.004.
         num_global_crops (int): The first ``num_global_crops`` inputs are
-            the global crops the teacher sees. Defaults to 2.
+            the global views the teacher sees. Defaults to 2.
         freeze_last_layer_epochs (int): Epochs without gradient at the last
             layer. Defaults to 1.
         pretrained (str, optional): Pretrained checkpoint path.
@@ -83,21 +80,21 @@ class DINO(BaseSelfSupervisor):
     def student_features(
         self, inputs: List[torch.Tensor], data_samples: List[DataSample]
     ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        """Backbone features of every crop, crop after crop, (n_crops * B,
-        C), and the losses the encoding adds (none here)."""
+        """Backbone features of every view, view after view, (n_views * B,
+        C), one pass per group, and the losses the encoding adds (none)."""
         features = [
             self.backbone(torch.cat([inputs[i] for i in group]))[-1]
             for group in self.group_by_size(inputs)
-        ]  # (n_group_crops * B, C) each
+        ]  # (len(group) * B, C) each
         return torch.cat(features), {}
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
-        """DINO loss of the crops.
+        """DINO loss of the views.
 
         Args:
-            inputs (List[torch.Tensor]): The crops, global ones first,
-                (B, C_in, H_i, W_i) each.
+            inputs (List[torch.Tensor]): The views, global ones first,
+                (B, C_in, H_v, W_v) each.
             data_samples (List[DataSample]): The data samples.
 
         Returns:
@@ -105,15 +102,15 @@ class DINO(BaseSelfSupervisor):
             :meth:`student_features` adds.
         """
         assert isinstance(inputs, list)
-        global_crops = torch.cat(inputs[:self.num_global_crops])
+        global_views = torch.cat(inputs[:self.num_global_crops])
 
-        # teacher: clean global crops, [num_global * N, D], no gradient
+        # teacher: clean global views, [num_global * N, D], no gradient
         with torch.no_grad():
             self.teacher.update_parameters(
                 nn.Sequential(self.backbone, self.neck))
-            teacher_scores = self.teacher(global_crops)[0]
+            teacher_scores = self.teacher(global_views)[0]
 
-        # student: every crop, [num_crops * N, D]
+        # student: every view, [num_views * N, D]
         features, losses = self.student_features(inputs, data_samples)
         epoch = MessageHub.get_current_instance().get_info('epoch', 0)
         student_scores = self.neck((features, ),

@@ -4,34 +4,24 @@ import torch
 import torch.nn as nn
 from mmpretrain.structures import DataSample
 
-from dilemma_mm.evaluation.detection_metrics import (average_precision,
-                                                     binary_auc)
 from dilemma_mm.registry import MODELS
+from ..utils import average_precision, binary_auc
 from .token_layout import TokenLayout, collate_token_layouts
 from .view_groups import group_by_size, split_views
 
 
 class MisplacementBranchMixin:
-    """The DILEMMA branch shared by every algorithm wrapper.
+    """The DILEMMA branch every algorithm wrapper mixes in.
 
     Implementation of `DILEMMA: Self-Supervised Shape and Texture Learning
     with Transformers <https://arxiv.org/abs/2204.04788>`_.
 
-    Mix it in before a :class:`BaseSelfSupervisor` whose ``backbone`` is a
-    :class:`DilemmaViT` (``class DilemmaX(MisplacementBranchMixin, X)``):
-    the wrapper takes X's arguments plus ``misplacement_head`` and builds
-    the head after X's modules. Encode the corrupted views with
-    :meth:`forward_corrupted_views` (or one pass with
-    :meth:`forward_corrupted`) and add :meth:`misplacement_loss` to the loss
-    dict; the wrapper overrides only what X encodes.
-
-    ``keep`` and ``pos`` come from ``TokenDropTransform`` through
-    ``PackInputs(algorithm_keys=['keep', 'pos'])``: per sample, one int
-    array (K_v, ) per view, or one array for a single view. They are
-    collated once per batch (:func:`collate_token_layouts`: checked on the
-    host, one transfer); samples without them are encoded densely and
-    uncorrupted. Views of one size share a backbone pass; the loss still
-    weighs every view alike.
+    ``class DilemmaX(MisplacementBranchMixin, X)`` takes X's arguments, the
+    backbone a :class:`DilemmaViT`, plus ``misplacement_head``. Its loss
+    encodes the corrupted views with :meth:`forward_corrupted_views` and
+    adds :meth:`misplacement_loss`. ``keep``/``pos`` come from
+    ``TokenDropTransform`` through ``PackInputs(algorithm_keys=['keep',
+    'pos'])``; samples without them are encoded densely and uncorrupted.
     """
 
     def __init__(self,
@@ -46,8 +36,7 @@ class MisplacementBranchMixin:
 
     def init_misplacement_head(
             self, misplacement_head: Optional[Union[dict, nn.Module]]) -> None:
-        """Build ``self.misplacement_head``; ``in_channels`` defaults to the
-        backbone width and the type to ``MisplacementHead``."""
+        """Build ``self.misplacement_head`` from its config."""
         if not isinstance(misplacement_head, nn.Module):
             cfg = dict(misplacement_head or {})
             cfg.setdefault('type', 'dilemma_mm.MisplacementHead')
@@ -62,30 +51,26 @@ class MisplacementBranchMixin:
         view: Union[int, Sequence[int]],
         layouts: Optional[Sequence[TokenLayout]] = None
     ) -> Tuple[Tuple[torch.Tensor, ...], Tuple[torch.Tensor, TokenLayout]]:
-        """Encode view ``view`` sparsely at its (misplaced) positions.
-
-        Several views of one size (hence one ``K``) go through the backbone
-        in one pass: give their indices as ``view`` and their images
-        concatenated along the batch, view after view.
+        """Encode one group of views sparsely at their (misplaced) positions.
 
         Args:
-            img (torch.Tensor): The view's images, (B, C_in, H, W), or the
-                concatenated views, (n_views * B, C_in, H, W).
+            img (torch.Tensor): The group's images, view after view,
+                (n_views * B, C_in, H, W).
             data_samples (list[DataSample], optional): Carry ``keep``/``pos``.
-            view (int | Sequence[int]): Index of the view in ``keep``/``pos``,
-                or the indices of the concatenated views.
+            view (int | Sequence[int]): The index in ``keep``/``pos`` of each
+                view of the group.
             layouts (Sequence[TokenLayout], optional): The layouts of every
-                view, collated once per batch by the caller
-                (:meth:`forward_corrupted_views` does). Defaults to None:
-                collate the views of this pass here.
+                view, collated once per batch (as
+                :meth:`forward_corrupted_views` does). Defaults to None:
+                collate the group's views here.
 
         Returns:
             tuple: The backbone outputs (as its ``out_type`` says, e.g. the
-            class token (B, C)) and ``(patch_tokens, layout)`` for
-            :meth:`misplacement_loss`, patch tokens (B, K, C).
+            class token (n_views * B, C)) and ``(patch_tokens, layout)`` for
+            :meth:`misplacement_loss`, patch tokens (n_views * B, K, C).
         """
         views = [view] if isinstance(view, int) else list(view)
-        if layouts is None:  # collate the views of this pass here
+        if layouts is None:  # collate the group's views here
             layouts = collate_token_layouts(data_samples,
                                             img.chunk(len(views)),
                                             self.backbone, views)
@@ -97,7 +82,7 @@ class MisplacementBranchMixin:
                 patch_tokens.shape[1],
                 device=img.device).expand(img.shape[0], -1)  # (B, L)
             return outs, (patch_tokens, TokenLayout(keep, keep))
-        # the views of the pass, view after view: (n_views * B, K) each
+        # the group's views, view after view: (n_views * B, K) each
         layout = TokenLayout(*map(torch.cat, zip(*layouts)))
         outs, patch_tokens = self.backbone.forward_with_patch_tokens(
             img, layout.keep, layout.pos)  # (n_views * B, K, C) tokens
@@ -107,8 +92,8 @@ class MisplacementBranchMixin:
         self, views: Sequence[torch.Tensor],
         data_samples: Optional[List[DataSample]]
     ) -> Tuple[List[tuple], List[Tuple[torch.Tensor, TokenLayout]]]:
-        """Encode every view sparsely, views of one size in one pass, with
-        ``keep``/``pos`` collated once for all.
+        """Encode every view sparsely, one pass per group of same-size views,
+        with ``keep``/``pos`` collated once for all.
 
         Args:
             views (Sequence[torch.Tensor]): The views, (B, C_in, H_v, W_v)
@@ -116,9 +101,8 @@ class MisplacementBranchMixin:
             data_samples (list[DataSample], optional): Carry ``keep``/``pos``.
 
         Returns:
-            tuple: The backbone outputs of each view, split from the passes,
-            and one ``(patch_tokens, layout)`` per pass for
-            :meth:`misplacement_loss`.
+            tuple: The backbone outputs of each view, and one
+            ``(patch_tokens, layout)`` per group for :meth:`misplacement_loss`.
         """
         layouts = collate_token_layouts(data_samples, views, self.backbone)
         outs_per_view: List[tuple] = []
@@ -134,8 +118,8 @@ class MisplacementBranchMixin:
     @staticmethod
     def forward_dense_views(backbone: nn.Module,
                             views: Sequence[torch.Tensor]) -> List[tuple]:
-        """Clean, dense outputs of ``backbone`` for every view, views of one
-        size in one pass, split back into one tuple per view."""
+        """Clean, dense outputs of ``backbone``, one pass per group of
+        same-size views, split back into one tuple per view."""
         outs_per_view: List[tuple] = []
         for group in group_by_size(views):
             outs = backbone(torch.cat([views[i] for i in group]))
@@ -145,19 +129,13 @@ class MisplacementBranchMixin:
     def misplacement_loss(
         self, corrupted: Sequence[Tuple[torch.Tensor, TokenLayout]]
     ) -> Dict[str, torch.Tensor]:
-        """``loss_dilemma`` and ``acc_dilemma`` averaged over the views;
-        ``auc_dilemma`` and ``ap_dilemma`` over all their tokens at once.
-
-        Each entry is ``(patch_tokens, layout)`` of one backbone pass, as
-        :meth:`forward_corrupted` returns it.
-
-        An entry holding ``n`` concatenated views (see
-        :meth:`forward_corrupted`) counts ``n`` times: entries are weighted
-        by their number of samples, so every view of the batch weighs the
-        same."""
-        # One entry ranks its own tokens; several are ranked together below.
+        """``loss_dilemma`` and ``acc_dilemma`` of every view alike (a group
+        of ``n`` views weighs ``n``), ``auc_dilemma`` and ``ap_dilemma`` over
+        all tokens at once; ``corrupted`` holds one ``(patch_tokens,
+        layout)`` per group, as :meth:`forward_corrupted` returns it."""
+        # One group ranks its own tokens; several are ranked together below.
         single = len(corrupted) == 1
-        per_entry = [
+        per_group = [
             self.misplacement_head.loss(
                 tokens, layout.keep, layout.pos, with_ranking=single)
             for tokens, layout in corrupted
@@ -167,13 +145,12 @@ class MisplacementBranchMixin:
         results = {
             key:
             sum(n * losses[key]
-                for n, losses in zip(num_samples, per_entry)) / total
-            for key in per_entry[0]
+                for n, losses in zip(num_samples, per_group)) / total
+            for key in per_group[0]
         }
         if not single:
             # Rankings do not average: score every token of the batch
-            # together, so the figures do not depend on how views were
-            # grouped into backbone passes.
+            # together, so the figures do not depend on the grouping.
             with torch.no_grad():
                 logits = torch.cat([
                     self.misplacement_head(tokens).flatten()

@@ -25,13 +25,9 @@ def collate_token_layouts(
     moved to their device in one transfer; None when the samples do not
     carry them.
 
-    The one place ``keep``/``pos`` are validated: against the patch grid
-    ``backbone`` cuts each view into, before it gathers with them unchecked,
-    so a training step reads nothing back from the device. Per view the
-    samples' int arrays (K_v, ) are stacked into (B, K_v) (the samples of a
-    batch share each view's size, hence ``K_v``); all views travel as one
-    flat int64 buffer (pinned and ``non_blocking`` to a GPU), split into
-    views of it there.
+    The one place ``keep``/``pos`` are validated, against the patch grid
+    ``backbone`` cuts each view into: the backbone then gathers with them
+    unchecked, so a training step reads nothing back from the device.
 
     Args:
         data_samples (list[DataSample], optional): Carry ``keep`` and
@@ -44,7 +40,8 @@ def collate_token_layouts(
             in ``keep``/``pos``. Defaults to 0, 1, ...
 
     Returns:
-        list[TokenLayout] | None: One layout per view of ``views``.
+        list[TokenLayout] | None: One layout per view of ``views``, (B,
+        K_v) each.
     """
     if not data_samples or not all('keep' in sample and 'pos' in sample
                                    for sample in data_samples):

@@ -4,9 +4,9 @@ import torch
 
 
 def group_by_size(views: Sequence[torch.Tensor]) -> List[List[int]]:
-    """Indices of consecutive views of the same shape, e.g. ``[[0, 1], [2,
-    ..., 9]]`` for 2 global and 8 local crops: each group can share one
-    backbone pass."""
+    """The groups: indices of consecutive views of the same shape, each
+    group encoded in one pass, e.g. ``[[0, 1], [2, ..., 9]]`` for 2 global
+    and 8 local views."""
     groups: List[List[int]] = []
     for index, view in enumerate(views):
         if groups and views[groups[-1][0]].shape == view.shape:
@@ -17,8 +17,8 @@ def group_by_size(views: Sequence[torch.Tensor]) -> List[List[int]]:
 
 
 def split_views(outs: Sequence[torch.Tensor], num_views: int) -> List[tuple]:
-    """Split backbone outputs of ``num_views`` concatenated views, each
-    (num_views * B, ...), into one tuple of (B, ...) outputs per view."""
+    """Split the outputs of one pass over a group of ``num_views`` views,
+    (num_views * B, ...) each, into one tuple of (B, ...) outputs per view."""
     per_output = [out.chunk(num_views) for out in outs]
     return [
         tuple(chunks[i] for chunks in per_output) for i in range(num_views)

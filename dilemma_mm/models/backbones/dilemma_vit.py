@@ -24,7 +24,7 @@ class DilemmaViT(VisionTransformer):
     ``(B, 1 + K, C)`` sequence, ``'featmap'`` needs the full grid).
 
     The indices refer to the row-major patch grid of the input itself, so a
-    crop of another size (e.g. DINO's local views) uses its own grid and the
+    view of another size (e.g. DINO's local views) uses its own grid and the
     position embeddings are resized to it as the parent does.
 
     Args:

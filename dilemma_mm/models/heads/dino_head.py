@@ -11,14 +11,14 @@ from dilemma_mm.registry import MODELS
 @MODELS.register_module()
 class DINOHead(BaseModule):
     """DINO's loss: cross-entropy between a sharpened, centred teacher and
-    the student, over every pair of different crops.
+    the student, over every pair of different views.
 
     The teacher's scores are centred (minus ``center``) and sharpened
     (divided by ``teacher_temp``) before the softmax; the student's are
-    divided by ``student_temp``. For each teacher crop ``t`` and each student
-    crop ``s != t`` the loss is ``-sum(p_t * log p_s)`` averaged over the
-    batch, and the pairs are averaged. Crop ``i`` of the teacher is crop
-    ``i`` of the student, so no crop is compared with itself.
+    divided by ``student_temp``. For each teacher view ``t`` and each student
+    view ``s != t`` the loss is ``-sum(p_t * log p_s)`` averaged over the
+    batch, and the pairs are averaged. View ``i`` of the teacher is view
+    ``i`` of the student, so no view is compared with itself.
 
     After each loss, ``center`` moves toward the mean teacher score of the
     global batch (summed over processes with ``all_reduce``):
@@ -28,7 +28,7 @@ class DINOHead(BaseModule):
     (``DINOTeacherTempWarmupHook``).
 
     Args:
-        out_channels (int): Number of prototypes (scores per crop).
+        out_channels (int): Number of prototypes (scores per view).
         student_temp (float): Student temperature. Defaults to 0.1.
         teacher_temp (float): Teacher temperature until a hook sets it.
             Defaults to 0.04.
@@ -49,13 +49,13 @@ class DINOHead(BaseModule):
 
     def loss(self, student_scores: Sequence[torch.Tensor],
              teacher_scores: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Cross-entropy over pairs of different crops; updates the centre.
+        """Cross-entropy over pairs of different views; updates the centre.
 
         Args:
             student_scores (Sequence[torch.Tensor]): One (B, out_channels)
-                tensor per crop, global crops first.
+                tensor per view, global views first.
             teacher_scores (Sequence[torch.Tensor]): One (B, out_channels)
-                tensor per global crop, in the same order.
+                tensor per global view, in the same order.
 
         Returns:
             torch.Tensor: The averaged cross-entropy.
@@ -82,7 +82,7 @@ class DINOHead(BaseModule):
 
         Args:
             teacher_scores (torch.Tensor): (N, out_channels), this process's
-                teacher scores of every global crop.
+                teacher scores of every global view.
         """
         batch_sum = teacher_scores.detach().sum(dim=0, keepdim=True).float()
         all_reduce(batch_sum)  # sum over processes; no-op in one process

@@ -5,9 +5,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from dilemma_mm.evaluation.detection_metrics import (average_precision,
-                                                     binary_auc)
 from dilemma_mm.registry import MODELS
+from ..utils import average_precision, binary_auc
 
 
 @MODELS.register_module()

@@ -38,6 +38,11 @@ model_hub           mmpretrain's ``ModelHub.get``      a name mmpretrain's
 
 Every probe is tested against the original's behaviour in
 ``tests/test_compat.py``.
+
+The table sits above every other module of the package, as the patches of
+``atomic_checkpoints`` and ``model_hub`` call code of ``checkpoint`` and
+``apis``. ``dilemma_mm`` imports it first and applies the fixes before it
+imports the rest, so those imports wait until a patch runs.
 """
 import collections
 import functools
@@ -391,8 +396,6 @@ def model_hub_get(original):
         try:
             return original(model_name)
         except ValueError:
-            # Imported at lookup, once dilemma_mm is whole: the index
-            # lives in apis, above this module.
             from dilemma_mm.apis.model import hub_metainfo
             metainfo = hub_metainfo(model_name)
             if metainfo is None:
