@@ -63,6 +63,26 @@ def test_cfg_options_typo_is_refused(tool, rest, tmp_path):
                              ['--cfg-options', 'train_dataloder.batch_size=8'])
 
 
+@pytest.mark.parametrize('option, hint', [
+    ('model.backbon.arch.num_layers=1',
+     "; did you mean 'model.backbone.arch.num_layers'?"),
+    ('train_dataloader.batch_size=8', ''),
+])
+def test_shapes_learnability_refuses_options_it_does_not_read(
+        option, hint, tmp_path):
+    """Issue 19: the tool builds only model.backbone of --config, so a typo
+    inside model (model.backbon...) or any other key was merged and then
+    ignored: it trained the config's backbone as it is."""
+    tool = load_tool('tools/analysis_tools/shapes_learnability.py')
+    data = str(tmp_path / 'shapes')  # refused before it is looked for
+    with pytest.raises(KeyError) as error:
+        tool.main(['--data', data, '--cfg-options', option])
+    key = option.split('=')[0]
+    assert error.value.args[0] == (
+        f'--cfg-options {key}: this tool reads only model.backbone of the '
+        f'config, so it would do nothing{hint}')
+
+
 def test_save_random_init_keeps_an_existing_file(tmp_path):
     tool = load_tool('tools/misc/save_random_init.py')
     out = tmp_path / 'epoch_8.pth'
