@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, load_tool, run_tool
+from conftest import REPO_ROOT, load_tool, make_image_folder, run_tool
 from PIL import Image
 
 from dilemma_mm.datasets.generators import SHAPE_CLASSES, make_shapes_dataset
@@ -199,6 +199,50 @@ def test_budget_is_shared_between_the_steps(monkeypatch, tmp_path):
     assert probes[1][probes[1].index('--epochs') + 1] == '3'
     assert not any('time_budget' in a for a in probes[1])
     assert results['random_init']['probe_epochs'] == 3
+
+
+def test_finished_run_on_other_data_is_not_resumed(tmp_path, monkeypatch):
+    """Issue 19, item 6: a second demo with `--data B` into the work dir of
+    a finished run on A logged `resumed epoch`, trained nothing and
+    evaluated A's backbone on B. Now the pretraining step stops with
+    OtherDataError, naming both data sets, and A's checkpoints stay."""
+    demo = load_tool('tools/demo.py')
+    data_a = make_image_folder(str(tmp_path / 'a'), size=32)
+    data_b = make_image_folder(str(tmp_path / 'b'), size=32, seed=1)
+    work = tmp_path / 'work'
+    tiny = [
+        '--work-dir',
+        str(work), '--epochs', '1', '--cfg-options',
+        'model.backbone.arch.num_layers=1', 'train_dataloader.batch_size=8',
+        'train_dataloader.num_workers=0'
+    ]
+    # A's run, by the demo's own pretraining step.
+    args = demo.parse_args(['--data', data_a, *tiny])
+    demo.pretrain(
+        recipe(demo), data_a, args, demo.Clock(args.minutes), str(work))
+    pretrain_dir = work / 'pretrain'
+    kept = {
+        path: (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in pretrain_dir.glob('*.pth')
+    }
+    assert pretrain_dir / 'epoch_1.pth' in kept
+
+    # Stop at once should the demo go on past pretraining.
+    monkeypatch.setattr(demo, 'trained_epochs',
+                        lambda *a: pytest.fail('resumed the run on A'))
+    with pytest.raises(SystemExit, match=r'step failed \(exit 1\): .*train'):
+        demo.main(['--data', data_b, *tiny])
+    log = (work / 'pretrain.log').read_text()
+    run_name = osp.splitext(osp.basename(recipe(demo).pretrain))[0]
+    assert (f'OtherDataError: {pretrain_dir} holds a run of {run_name} '
+            f'trained on CustomDataset at {data_a} (data_prefix=train), '
+            f'not on CustomDataset at {data_b} (data_prefix=train)') in log
+    assert 'resumed epoch' not in log and 'Epoch(train)' not in log
+    assert {
+        path: (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in pretrain_dir.glob('*.pth')
+    } == kept
+    assert not (work / 'summary.json').exists()
 
 
 def test_main_job_from_another_directory(tmp_path):

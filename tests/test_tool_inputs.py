@@ -63,6 +63,26 @@ def test_cfg_options_typo_is_refused(tool, rest, tmp_path):
                              ['--cfg-options', 'train_dataloder.batch_size=8'])
 
 
+@pytest.mark.parametrize('option, hint', [
+    ('model.backbon.arch.num_layers=1',
+     "; did you mean 'model.backbone.arch.num_layers'?"),
+    ('train_dataloader.batch_size=8', ''),
+])
+def test_shapes_learnability_refuses_options_it_does_not_read(
+        option, hint, tmp_path):
+    """Issue 19: the tool builds only model.backbone of --config, so a typo
+    inside model (model.backbon...) or any other key was merged and then
+    ignored: it trained the config's backbone as it is."""
+    tool = load_tool('tools/analysis_tools/shapes_learnability.py')
+    data = str(tmp_path / 'shapes')  # refused before it is looked for
+    with pytest.raises(KeyError) as error:
+        tool.main(['--data', data, '--cfg-options', option])
+    key = option.split('=')[0]
+    assert error.value.args[0] == (
+        f'--cfg-options {key}: this tool reads only model.backbone of the '
+        f'config, so it would do nothing{hint}')
+
+
 def test_save_random_init_keeps_an_existing_file(tmp_path):
     tool = load_tool('tools/misc/save_random_init.py')
     out = tmp_path / 'epoch_8.pth'
@@ -75,10 +95,10 @@ def test_save_random_init_keeps_an_existing_file(tmp_path):
     assert out.stat().st_size > 1000
 
 
-def test_shell_scripts_resolve_paths_in_the_callers_directory(tmp_path):
-    """Issue 19, item 5, for the scripts that cd to the repository: OUT_DIR
-    and DATA are the caller's. A stand-in python records every command and
-    writes what the script reads back."""
+def python_stub(tmp_path):
+    """A stand-in python at ``tmp_path/python`` for the shell scripts: it
+    records every command in ``tmp_path/calls.txt`` and writes what the
+    script reads back, in no time."""
     stub = tmp_path / 'python'
     stub.write_text(f'''#!{sys.executable}
 import json, os, sys
@@ -99,6 +119,13 @@ elif args[0].endswith('test.py'):
     print('{{}}')
 ''')
     stub.chmod(0o755)
+    return stub
+
+
+def test_shell_scripts_resolve_paths_in_the_callers_directory(tmp_path):
+    """Issue 19, item 5, for the scripts that cd to the repository: OUT_DIR
+    and DATA are the caller's."""
+    python_stub(tmp_path)
     caller = tmp_path / 'elsewhere'
     caller.mkdir()
     run_tool([
@@ -125,6 +152,31 @@ elif args[0].endswith('test.py'):
              env=dict(
                  PYTHON='../python', DATA='shapes', METHODS='random-init'))
     assert 'make_shapes' not in (tmp_path / 'calls.txt').read_text()
+
+
+def test_gpu_smoke_resolves_paths_in_the_callers_directory(tmp_path):
+    """Issue 19, item 5, for gpu_smoke.sh: a relative OUT_DIR and PYTHON,
+    started from another directory, are the caller's (the script cds to
+    the repository first)."""
+    python_stub(tmp_path)
+    caller = tmp_path / 'elsewhere'
+    caller.mkdir()
+    run_tool(
+        [osp.join(REPO_ROOT, 'tools/analysis_tools/gpu_smoke.sh'), 'smoke'],
+        cwd=caller,
+        env=dict(PYTHON='../python'))
+    out = caller / 'smoke'
+    summary = (out / 'summary.txt').read_text()
+    assert (tmp_path / 'calls.txt').exists(), summary  # ../python ran
+    calls = (tmp_path / 'calls.txt').read_text()
+    assert f'make_shapes.py --out {out}/data ' in calls
+    assert f'--json {out}/bench_mocov3_vit-s.json' in calls
+    assert f'--work-dir {out}/train ' in calls  # through dist_train.sh
+    assert f'data_root={out}/data ' in calls
+    assert f'ann_file={out}/train.txt ' in calls
+    for name in ('train.txt', 'train.log', 'bench_mocov3_vit-s.log'):
+        assert (out / name).is_file(), name
+    assert not osp.exists(osp.join(REPO_ROOT, 'smoke'))
 
 
 @pytest.mark.parametrize('tool, argv, message', [

@@ -1,5 +1,7 @@
 """Misplacement visualisation: the layout follows the config's
 TokenDropTransform, the probabilities are the model's, the PNG is drawn."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -95,6 +97,22 @@ def test_command_line(checkpoint, capsys):
     ] + SMALL)
     assert 'img0.png: 12 kept' in capsys.readouterr().out
     assert Image.open(out).size[0] > 0
+
+
+def test_command_line_prints_no_mean_over_no_tokens(checkpoint, capsys):
+    """Issue 19: with no misplaced token the mean of their probabilities
+    was printed as 0.000, as if the model were sure of them all."""
+    tool = load_tool('tools/analysis_tools/visualize_misplacement.py')
+    tool.main([
+        CONFIG,
+        str(checkpoint / 'model.pth'),
+        str(checkpoint / 'img0.png'), '--out',
+        str(checkpoint / 'none.png'), '--misplace-prob', '0', '--cfg-options'
+    ] + SMALL)
+    out = capsys.readouterr().out
+    assert re.search(
+        r'img0.png: 8 kept, 0 misplaced, accuracy [\d.]+, mean '
+        r'P\(misplaced\) - on misplaced, 0\.\d{3} on the others', out), out
 
 
 def test_command_line_refuses_a_partial_checkpoint(checkpoint):

@@ -34,10 +34,12 @@ def _broken_file(path: str) -> Optional[Tuple[str, SyntaxError]]:
     return None
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+def load_config(path: str,
+                cfg_options: Optional[dict] = None,
+                reads: Optional[str] = None) -> Config:
     """Load a config file for our tools, with a clear error when it is
     missing or does not parse, and ``--cfg-options`` checked
-    (:func:`check_cfg_options`) and merged.
+    (:func:`check_cfg_options`, ``reads`` passed on) and merged.
 
     Raises:
         FileNotFoundError: ``path`` is not a file.
@@ -57,7 +59,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
             f'{error.msg} in the config {broken}{where}',
             (broken, error.lineno, error.offset, error.text)) from None
     if cfg_options:
-        cfg.merge_from_dict(check_cfg_options(cfg, cfg_options))
+        cfg.merge_from_dict(check_cfg_options(cfg, cfg_options, reads))
     return cfg
 
 
@@ -108,8 +110,31 @@ def _nearest(word: str, choices) -> str:
     return f'; did you mean {close[0]!r}?' if close else ''
 
 
-def check_cfg_options(cfg: Config, options: dict) -> dict:
-    """``--cfg-options`` whose first key component exists in ``cfg``.
+def _outside(key: str, reads: str) -> Optional[str]:
+    """Why ``key`` does nothing in a tool that reads only ``reads`` of
+    the config, with ``reads``' own key if ``key`` looks like a typo of it;
+    None if ``key`` is inside ``reads``."""
+    import difflib
+    parts, wanted = key.split('.'), reads.split('.')
+    if parts[:len(wanted)] == wanted:
+        return None
+    hint = ''
+    for i, (part, want) in enumerate(zip(parts, wanted)):
+        if part != want:  # the first component that leaves `reads`
+            fixed = wanted[:i + 1] + parts[i + 1:]
+            if (fixed[:len(wanted)] == wanted
+                    and difflib.get_close_matches(part, [want], cutoff=0.6)):
+                hint = f"; did you mean {'.'.join(fixed)!r}?"
+            break
+    return (f'this tool reads only {reads} of the config, so it would do '
+            f'nothing{hint}')
+
+
+def check_cfg_options(cfg: Config,
+                      options: dict,
+                      reads: Optional[str] = None) -> dict:
+    """``--cfg-options`` whose first key component exists in ``cfg``, and
+    that lie inside ``reads`` when the tool reads only that part.
 
     A typo (``train_cfgg.max_epochs=5``) would otherwise add an unused key
     and be ignored without a word. To add a new top-level key on purpose,
@@ -118,16 +143,23 @@ def check_cfg_options(cfg: Config, options: dict) -> dict:
     Args:
         cfg (Config): The loaded config.
         options (dict): The parsed ``--cfg-options``.
+        reads (str, optional): The only part of the config the tool reads,
+            e.g. ``'model.backbone'``: a key outside it (such as the typo
+            ``model.backbon.arch.num_layers``) would be ignored as well, so
+            it is refused too. Defaults to None, the whole config.
 
     Returns:
         dict: ``options`` without the ``+`` marks, ready to merge.
 
     Raises:
-        KeyError: A first component is not in the config; the message names
-            the nearest existing key.
+        KeyError: A first component is not in the config, or a key lies
+            outside ``reads``; the message names the nearest existing key.
     """
     checked = {}
     for key, value in options.items():
+        why = reads and _outside(key.lstrip('+'), reads)
+        if why:
+            raise KeyError(f'--cfg-options {key}: {why}')
         if key.startswith('+'):
             checked[key[1:]] = value
             continue

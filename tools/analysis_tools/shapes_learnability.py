@@ -62,7 +62,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of --config')
+        help='override settings of model.backbone in --config (the only '
+        'part of it this tool reads)')
     parser.add_argument('--epochs', type=int, default=30)
     parser.add_argument(
         '--minutes',
@@ -155,7 +156,7 @@ def main(argv=None) -> list:
     backbone_cfg = None
     size = 32
     if args.model == 'vit':
-        cfg = load_config(args.config, args.cfg_options)
+        cfg = load_config(args.config, args.cfg_options, 'model.backbone')
         backbone_cfg = cfg.model.backbone.to_dict()
         size = backbone_cfg.get('img_size', 224)
     train_images, train_labels = load_split(args.data, 'train', size)
