@@ -232,7 +232,9 @@ def test_finished_run_on_other_data_is_not_resumed(tmp_path, monkeypatch):
                         lambda *a: pytest.fail('resumed the run on A'))
     with pytest.raises(SystemExit, match=r'step failed \(exit 1\): .*train'):
         demo.main(['--data', data_b, *tiny])
-    log = (work / 'pretrain.log').read_text()
+    first_log, log = (work / 'pretrain.log').read_text().split(
+        demo.LOG_HEADER)[1:]  # A's log kept, B's appended
+    assert 'Epoch(train)' in first_log
     run_name = osp.splitext(osp.basename(recipe(demo).pretrain))[0]
     assert (f'OtherDataError: {pretrain_dir} holds a run of {run_name} '
             f'trained on CustomDataset at {data_a} (data_prefix=train), '

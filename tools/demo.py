@@ -43,6 +43,9 @@ from collections import defaultdict
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# Starts each run's part of a step log (logs are appended to, never
+# replaced).
+LOG_HEADER = '===== demo step, '
 
 
 class Recipe(NamedTuple):
@@ -180,13 +183,15 @@ class Clock:
 
 def run(args: list, log_name: str, work_dir: str) -> str:
     """Run ``python args...`` in the current directory, streaming its
-    output and keeping a copy in ``work_dir/log_name``; returns the
-    output."""
+    output and appending a copy to ``work_dir/log_name`` (an earlier run's
+    log is kept, below its own header); returns this run's output."""
     cmd = [sys.executable] + [str(a) for a in args]
     print(f'\n$ {shlex.join(cmd)}', flush=True)
     os.makedirs(work_dir, exist_ok=True)
     lines = []
-    with open(osp.join(work_dir, log_name), 'w') as log:
+    with open(osp.join(work_dir, log_name), 'a') as log:
+        log.write(f'{LOG_HEADER}{time.strftime("%Y-%m-%d %H:%M:%S")} '
+                  f'$ {shlex.join(cmd)}\n')
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for line in proc.stdout:
