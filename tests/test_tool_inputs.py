@@ -2,6 +2,7 @@
 --cfg-options typo, an output that already exists, paths relative to the
 shell's directory. Each is refused with a sentence that names the file or
 key, before any work is done."""
+import json
 import os
 import os.path as osp
 import sys
@@ -252,3 +253,18 @@ def test_make_shapes_says_what_it_replaces(tmp_path, capsys):
     os.makedirs(tmp_path / 'mine' / 'photos')
     with pytest.raises(SystemExit, match='holds files other than a shape'):
         tool.main(['--out', str(tmp_path / 'mine'), '--num-train', '1'])
+
+
+def test_summary_reads_no_detection_from_a_run_with_nothing_misplaced(
+        tmp_path):
+    """The MAE baseline runs DilemmaMAE with nothing misplaced and logs AUC
+    0.5, AP 0: the table showed a detection AUC of 0.50 for it."""
+    summarize = load_tool('tools/analysis_tools/summarize_equal_time.py')
+    for name, auc, ap in (('baseline', .5, 0.), ('dilemma', .9, .7)):
+        logs = tmp_path / name / 'pretrain/20261206_000000/vis_data'
+        logs.mkdir(parents=True)
+        (logs / 'scalars.json').write_text(''.join(
+            json.dumps(dict(epoch=epoch, auc_dilemma=auc, ap_dilemma=ap)) +
+            '\n' for epoch in (1, 2)))
+    assert summarize.final_detection_auc(str(tmp_path / 'baseline')) is None
+    assert summarize.final_detection_auc(str(tmp_path / 'dilemma')) == .9

@@ -31,12 +31,19 @@ def pretrain_minutes(log_path: str) -> float:
 
 def final_detection_auc(run: str) -> Optional[float]:
     """Mean ``auc_dilemma`` over the last epoch logged by the run's
-    pretraining, or None for runs without the DILEMMA branch."""
+    pretraining, or None for runs without the DILEMMA branch.
+
+    A baseline built on a DILEMMA wrapper with nothing misplaced logs AUC
+    0.5 and AP 0 (no positive token): no detection, so None, not 0.5.
+    """
     logs = sorted(glob.glob(osp.join(run, 'pretrain/*/vis_data/scalars.json')))
     if not logs:
         return None
     records = [json.loads(line) for line in open(logs[-1]) if line.strip()]
-    records = [r for r in records if 'auc_dilemma' in r]
+    records = [
+        r for r in records
+        if 'auc_dilemma' in r and r.get('ap_dilemma', 1.) > 0
+    ]
     if not records:
         return None
     last = [
