@@ -60,3 +60,25 @@ def test_learnability_names_missing_data(tmp_path):
     tool = load_tool('tools/analysis_tools/shapes_learnability.py')
     with pytest.raises(FileNotFoundError, match='make_shapes.py'):
         tool.main(['--data', str(tmp_path / 'none'), '--epochs', '1'])
+
+
+def test_minutes_stop_when_later_epochs_run_slower(tmp_path, monkeypatch,
+                                                   capsys):
+    """--minutes 6.5 ran 9 minutes on the textured data: the schedule was
+    fitted to the first epoch's time, without validation, and nothing
+    stopped the slower epochs after it."""
+    data = _easy_folder(tmp_path / 'easy', per_class=8)
+    tool = load_tool('tools/analysis_tools/shapes_learnability.py')
+    # A clock read once at the start and once per epoch: epochs of 60,
+    # 90, 120... seconds.
+    ticks = iter([0., 60., 150., 270., 420., 600.])
+    monkeypatch.setattr(tool.time, 'time', lambda: next(ticks))
+    history = tool.main([
+        '--data', data, '--model', 'cnn', '--epochs', '50', '--minutes', '3',
+        '--batch-size', '8'
+    ])
+    # 1 min per epoch fits 3; after epoch 2 (2.5 min) 0.5 min is left
+    # against 1.25 per epoch
+    assert [h['epoch'] for h in history] == [1, 2]
+    assert ('--minutes 3 spent after epoch 2 of the 3 fitted'
+            in capsys.readouterr().out)

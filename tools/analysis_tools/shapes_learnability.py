@@ -9,7 +9,8 @@ memory at the backbone's input size; augmentation is a random flip and a
 shift of up to an eighth of the side. AdamW with a one-epoch warm-up and a
 cosine decay to ``--epochs``; ``--minutes`` stops earlier, at a wall-clock
 budget (the schedule is then fitted to the epochs that fit, measured on the
-first one)::
+first one with its validation; should later epochs run slower, training
+stops when the budget is spent and says so)::
 
     # the backbone of the CPU recipes, 5 minutes (what `make demo` spends
     # pretraining)
@@ -190,10 +191,6 @@ def main(argv=None) -> list:
             optimizer.step()
             total += loss.item() * len(batch)
             step += 1
-        if args.minutes and epoch == 1:
-            # Fit the schedule to the epochs the budget allows.
-            fit = int(args.minutes * 60 / (time.time() - start))
-            epochs = max(1, min(args.epochs, fit))
         model.eval()
         with torch.no_grad():
             predictions = torch.cat([
@@ -202,6 +199,10 @@ def main(argv=None) -> list:
             ])
         top1 = (predictions == val_labels).float().mean().item() * 100
         minutes = (time.time() - start) / 60
+        if args.minutes and epoch == 1:
+            # Fit the schedule to the epochs the budget allows, validation
+            # included.
+            epochs = max(1, min(args.epochs, int(args.minutes / minutes)))
         history.append(
             dict(
                 epoch=epoch,
@@ -213,6 +214,15 @@ def main(argv=None) -> list:
             f'val top-1 {top1:.2f} % (chance {100 / num_classes:.2f} %), '
             f'{minutes:.1f} min',
             flush=True)
+        if args.minutes and epoch < epochs and (args.minutes - minutes
+                                                < minutes / epoch):
+            # Later epochs ran slower than the first: the budget holds,
+            # the schedule does not finish.
+            print(
+                f'--minutes {args.minutes:g} spent after epoch {epoch} of '
+                f'the {epochs} fitted: stopped before the schedule ended',
+                flush=True)
+            break
     return history
 
 
