@@ -16,9 +16,11 @@ from mmengine.registry import init_default_scope
 from PIL import Image
 
 from dilemma_mm.checkpoint import load_backbone_checkpoint
-from dilemma_mm.evaluation.knn import (extract_features, gather_features,
+from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
+                                       build_feature_backbone,
+                                       extract_features, gather_features,
                                        knn_classify, knn_evaluate,
-                                       topk_accuracy)
+                                       topk_accuracy, vit_feature)
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
@@ -151,6 +153,78 @@ def test_extract_features_and_checkpoints(tmp_path):
         load_backbone_checkpoint(other, str(tmp_path / 'none.pth'))
 
 
+# The backbones the shape recipes pretrain: DilemmaViT (conv stem, as
+# MoCo v3's, DINO's and SimCLR's) and DilemmaMAEViT (out_type 'raw').
+PRETRAIN_CONFIGS = [
+    CONFIG, 'configs/dilemma/'
+    'dilemma-mae_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py'
+]
+
+
+@pytest.mark.parametrize('config', PRETRAIN_CONFIGS, ids=osp.basename)
+def test_patch_mean_is_the_mean_of_the_final_normed_patch_tokens(
+        config, tmp_path):
+    """Issue: MAE hardly trains the class token and DILEMMA's loss is on
+    the patch tokens, so k-NN also reads their mean; from the same
+    checkpoint, loaded whole (the loader refuses a partial one)."""
+    from mmpretrain.structures import DataSample
+    cfg = load_config(osp.join(REPO_ROOT, config))
+    cfg.model.backbone.arch.update(TINY_VIT)
+    init_default_scope('dilemma_mm')
+    torch.manual_seed(0)
+    pretrained = MODELS.build(cfg.model.backbone)  # its training out_type
+    pretrained.init_weights()
+    checkpoint = str(tmp_path / 'algo.pth')
+    torch.save(
+        dict(state_dict={
+            f'backbone.{k}': v
+            for k, v in pretrained.state_dict().items()
+        }), checkpoint)
+
+    images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
+    loader = [
+        dict(
+            inputs=images,
+            data_samples=[DataSample().set_gt_label(0) for _ in range(4)])
+    ]
+    preprocessor = build_cls_preprocessor(
+        dict(mean=[0] * 3, std=[255] * 3, to_rgb=False))
+    feats, final_tokens = {}, {}
+    for feature in ('cls_token', 'patch_mean'):
+        backbone, load_result = build_feature_backbone(
+            cfg.model.backbone, checkpoint, feature=feature)
+        assert load_result == dict(missing_keys=[], unexpected_keys=[])
+
+        def keep_final_tokens(module, args, out, feature=feature):
+            final_tokens[feature] = out  # the final norm's, (B, 1 + L, C)
+
+        backbone.ln1.register_forward_hook(keep_final_tokens)
+        feats[feature] = extract_features(backbone, loader,
+                                          preprocessor)[0]  # (B, C)
+    cls_token = final_tokens['cls_token'][:, 0]
+    patch_tokens = final_tokens['patch_mean'][:, 1:]
+    assert patch_tokens.shape == (4, 16, TINY_VIT['embed_dims'])
+    torch.testing.assert_close(feats['cls_token'], cls_token)
+    torch.testing.assert_close(feats['patch_mean'], patch_tokens.mean(1))
+    assert not torch.allclose(feats['patch_mean'], feats['cls_token'])
+
+
+def test_vit_feature_switches_a_live_backbone_and_restores_it():
+    backbone = tiny_backbone()  # out_type='cls_token'
+    images = torch.randn(2, 3, 32, 32)
+    backbone.out_type = 'raw'  # as MAE's encoder trains
+    with torch.no_grad(), vit_feature(backbone, 'patch_mean'):
+        assert backbone(images)[-1].shape == (2, 32, 4, 4)
+    assert backbone.out_type == 'raw'
+    with pytest.raises(RuntimeError), vit_feature(backbone, 'cls_token'):
+        assert backbone.out_type == 'cls_token'
+        raise RuntimeError('an evaluation that fails')
+    assert backbone.out_type == 'raw'
+    with pytest.raises(ValueError, match='unknown feature'):
+        with vit_feature(backbone, 'avg_featmap'):
+            pass
+
+
 def bright_dark_folder(root: str, per_class: int = 6) -> str:
     """Class ``dark`` / ``light``: noisy images around two grey levels."""
     rng = np.random.default_rng(0)
@@ -205,6 +279,16 @@ def test_knn_eval_tool(tmp_path):
     assert '(12 val / 12 train images)' in proc.stdout
     result = json.load(open(out))
     assert result['knn_top1'] == 100. and result['num_train'] == 12
+    assert result['feature'] == 'cls_token'
+
+    patch_mean_out = str(tmp_path / 'knn_patch_mean.json')
+    proc = run_tool([
+        'tools/analysis_tools/knn_eval.py', CONFIG, algo, '--num-workers', '0',
+        '--feature', 'patch_mean', '--out', patch_mean_out, '--cfg-options'
+    ] + options)
+    assert 'patch_mean features of dimension 32' in proc.stdout
+    result = json.load(open(patch_mean_out))
+    assert result['feature'] == 'patch_mean' and result['knn_top1'] == 100.
 
     proc = run_tool([
         'tools/analysis_tools/knn_eval.py', CONFIG,
@@ -242,8 +326,18 @@ def test_knn_eval_tool(tmp_path):
     assert 'top-1' not in proc.stdout
 
 
-def test_hook_logs_knn_top1_during_training(tmp_path):
+def test_hook_logs_knn_top1_during_training(tmp_path, monkeypatch):
     from mmengine.runner import Runner
+
+    from dilemma_mm.engine.hooks import knn_monitor_hook
+    out_types = []  # the backbone's out_type at each feature extraction
+
+    def recording_extract_features(backbone, *args):
+        out_types.append(backbone.out_type)
+        return extract_features(backbone, *args)
+
+    monkeypatch.setattr(knn_monitor_hook, 'extract_features',
+                        recording_extract_features)
     data_root = bright_dark_folder(str(tmp_path / 'data'), per_class=4)
     eval_set = dict(
         type='CustomDataset',
@@ -259,27 +353,38 @@ def test_hook_logs_knn_top1_during_training(tmp_path):
     cfg.train_cfg.max_epochs = 2
     cfg.work_dir = str(tmp_path / 'work')
     cfg.default_hooks.logger.interval = 1
+    hook = dict(
+        type='KNNMonitorHook',
+        interval=1,
+        k=5,
+        train_dataloader=dict(
+            batch_size=8,
+            num_workers=0,
+            dataset=dict(**eval_set, data_prefix='train')),
+        val_dataloader=dict(
+            batch_size=8,
+            num_workers=0,
+            dataset=dict(**eval_set, data_prefix='val')))
     cfg.custom_hooks = [
-        dict(
-            type='KNNMonitorHook',
-            interval=1,
-            k=5,
-            train_dataloader=dict(
-                batch_size=8,
-                num_workers=0,
-                dataset=dict(**eval_set, data_prefix='train')),
-            val_dataloader=dict(
-                batch_size=8,
-                num_workers=0,
-                dataset=dict(**eval_set, data_prefix='val')))
+        hook, dict(hook, feature='patch_mean', prefix='knn_patch_mean')
     ]
     runner = Runner.from_cfg(cfg)
     runner.train()
     history = runner.message_hub.get_scalar('knn_top1')
     assert len(history.data[0]) == 2  # once per epoch
     assert runner.message_hub.get_scalar('knn_top5').current() == 100.
+    history = runner.message_hub.get_scalar('knn_patch_mean_top1')
+    assert len(history.data[0]) == 2
+    # Train and val per hook and epoch; the backbone trains on with its own
+    # output after the patch mean.
+    assert out_types == ['cls_token'] * 2 + ['featmap'] * 2 + [
+        'cls_token'
+    ] * 2 + ['featmap'] * 2
+    assert runner.model.backbone.out_type == 'cls_token'
     log = open(glob.glob(osp.join(cfg.work_dir, '*', '*.log'))[0]).read()
     assert 'Epoch(knn) [2] knn_top1: ' in log
+    assert '(k=5, T=0.07, cls_token, 8 train / 8 val images)' in log
+    assert '(k=5, T=0.07, patch_mean, 8 train / 8 val images)' in log
     scalars = [
         json.loads(line) for line in open(
             glob.glob(osp.join(cfg.work_dir, '*', 'vis_data', 'scalars.json'))

@@ -3,13 +3,16 @@
 The training set's L2-normalised features form a memory bank; each query
 votes with its ``k`` most cosine-similar bank entries, each weighted by
 ``exp(similarity / T)`` and summed per class (DINO's ``knn_classifier``,
-k=20, T=0.07). :func:`extract_features` gets class-token features from a
-backbone over a dataloader, :func:`gather_features` assembles them across
+k=20, T=0.07). :func:`extract_features` gets features from a backbone
+over a dataloader (a ViT's class token, or the mean of its patch tokens:
+:data:`FEATURE_OUT_TYPES`), :func:`gather_features` assembles them across
 ranks; :func:`build_feature_backbone` and :func:`eval_pipeline` give the
 evaluation tools their backbone and images.
 """
+import contextlib
 import copy
-from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
+from typing import (Callable, Dict, Iterable, Iterator, Optional, Sequence,
+                    Tuple)
 
 import torch
 import torch.nn as nn
@@ -23,6 +26,11 @@ from ..checkpoint import load_backbone_checkpoint
 # Names of the normalisation settings a data preprocessor config may hold.
 _NORM_KEYS = ('mean', 'std', 'to_rgb')
 TOPK = (1, 5)
+# The features of a ViT and the ``out_type`` that gives each: the normed
+# class token, or the final-normed patch tokens as a (B, C, h, w) map that
+# :func:`_as_feature` averages. ``'avg_featmap'`` would add a LayerNorm
+# (``ln2``) that no pretraining checkpoint holds.
+FEATURE_OUT_TYPES = dict(cls_token='cls_token', patch_mean='featmap')
 
 
 @torch.no_grad()
@@ -146,13 +154,45 @@ def preprocessor_like(module: nn.Module) -> ClsDataPreprocessor:
     return build_cls_preprocessor(cfg)
 
 
+def feature_out_type(feature: str) -> str:
+    """The ViT ``out_type`` of a feature name of :data:`FEATURE_OUT_TYPES`."""
+    if feature not in FEATURE_OUT_TYPES:
+        raise ValueError(f'unknown feature {feature!r}, choose from '
+                         f'{", ".join(FEATURE_OUT_TYPES)}')
+    return FEATURE_OUT_TYPES[feature]
+
+
+@contextlib.contextmanager
+def vit_feature(backbone: nn.Module, feature: str) -> Iterator[nn.Module]:
+    """Inside the ``with``, a ViT ``backbone`` (one with an ``out_type``, as
+    mmpretrain's) outputs ``feature`` (a key of :data:`FEATURE_OUT_TYPES`);
+    then its own ``out_type`` is back. Backbones without one (CNNs) give
+    their output as built. For a backbone being trained (the k-NN hook):
+    no rebuild, no weights copied."""
+    out_type = feature_out_type(feature)
+    if not hasattr(backbone, 'out_type'):
+        yield backbone
+        return
+    if out_type == 'cls_token' and getattr(backbone, 'cls_token',
+                                           None) is None:
+        raise ValueError(f'{type(backbone).__name__} has no class token; '
+                         "use feature='patch_mean'")
+    own_out_type, backbone.out_type = backbone.out_type, out_type
+    try:
+        yield backbone
+    finally:
+        backbone.out_type = own_out_type
+
+
 def _as_feature(outs) -> torch.Tensor:
     """The (B, C) feature of a backbone output: the last stage's class
-    token, or the spatial mean of a (B, C, H, W) feature map."""
+    token, or the spatial mean of a (B, C, H, W) feature map (a ViT's
+    ``out_type='featmap'``: the mean of its final-normed patch tokens)."""
     feat = outs[-1] if isinstance(outs, (tuple, list)) else outs
     if isinstance(feat, (tuple, list)):
         raise ValueError('the backbone returns a tuple per stage; k-NN needs '
-                         "one tensor per image (out_type='cls_token')")
+                         "one tensor per image (out_type='cls_token' or "
+                         "'featmap')")
     if feat.dim() == 4:
         feat = feat.mean(dim=(2, 3))
     if feat.dim() != 2:
@@ -173,8 +213,10 @@ def extract_features(
 
     Args:
         backbone (nn.Module): Maps images (B, 3, H, W) to a tuple of stage
-            outputs, the last of which is the feature (for ViTs built with
-            ``out_type='cls_token'``: the normed class token, (B, C)).
+            outputs, the last of which is the feature: for ViTs with
+            ``out_type='cls_token'`` the normed class token (B, C), with
+            ``'featmap'`` the final-normed patch tokens (B, C, h, w),
+            averaged here over the grid (see :func:`vit_feature`).
         dataloader (Iterable[dict]): Yields ``PackInputs`` batches.
         preprocessor (Callable): ``preprocessor(batch, False)`` returns
             ``dict(inputs=(B, 3, H, W), data_samples=[...])``, e.g. from
@@ -240,9 +282,13 @@ def build_feature_backbone(
         checkpoint: str,
         prefix: str = 'backbone.',
         logger=None,
-        allow_partial: bool = False) -> Tuple[nn.Module, dict]:
-    """A config's backbone with a checkpoint's weights, returning the normed
-    class token (``out_type='cls_token'``).
+        allow_partial: bool = False,
+        feature: str = 'cls_token') -> Tuple[nn.Module, dict]:
+    """A config's ViT backbone with a checkpoint's weights, returning
+    ``feature``: the normed class token (``'cls_token'``) or the
+    final-normed patch tokens (``'patch_mean'``, ``out_type='featmap'``,
+    which :func:`extract_features` averages). Neither adds a parameter, so
+    a checkpoint loads whole for both.
 
     Build it in the config's default scope. Returns the backbone and the
     result of :func:`load_backbone_checkpoint` (missing and unexpected keys;
@@ -250,7 +296,7 @@ def build_feature_backbone(
     """
     backbone_cfg = copy.deepcopy(backbone_cfg)
     backbone_cfg['init_cfg'] = None  # the checkpoint comes next
-    backbone_cfg['out_type'] = 'cls_token'
+    backbone_cfg['out_type'] = feature_out_type(feature)
     # A linear-probe config freezes stages; irrelevant without training.
     backbone_cfg.pop('frozen_stages', None)
     backbone = MODELS.build(backbone_cfg)

@@ -1,8 +1,11 @@
 """Weighted k-NN accuracy of a checkpoint's backbone (DINO's protocol).
 
-The class-token features of the training images form the memory bank,
-those of the validation images are classified by their k most similar bank
-entries (cosine similarity, votes weighted by exp(sim / T); k=20, T=0.07).
+The features of the training images form the memory bank, those of the
+validation images are classified by their k most similar bank entries
+(cosine similarity, votes weighted by exp(sim / T); k=20, T=0.07). The
+feature is the normed class token, or with ``--feature patch_mean`` the
+mean of the final-normed patch tokens (MAE's alternative; DILEMMA's loss
+trains the patch tokens, MAE's hardly the class token).
 
 Examples::
 
@@ -15,6 +18,8 @@ Examples::
         --prefix momentum_encoder.module.0.
     # YOGA-82 evaluates on its 'test' split
     python tools/analysis_tools/knn_eval.py CONFIG CKPT --val-split test
+    # the mean of the patch tokens instead of the class token
+    python tools/analysis_tools/knn_eval.py CONFIG CKPT --feature patch_mean
 
 Datasets: the memory bank is the config's ``train_dataloader.dataset`` and
 the queries its ``val_dataloader.dataset`` if the config has one; otherwise
@@ -42,7 +47,8 @@ from mmengine.runner import Runner
 
 import dilemma_mm  # noqa: F401  (compatibility fixes and registration)
 from dilemma_mm.checkpoint import check_checkpoint_file
-from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
+from dilemma_mm.evaluation.knn import (FEATURE_OUT_TYPES,
+                                       build_cls_preprocessor,
                                        build_feature_backbone, eval_pipeline,
                                        extract_features, knn_evaluate)
 from dilemma_mm.utils import load_config
@@ -80,6 +86,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=positive(float),
         default=0.07,
         help='vote temperature')
+    parser.add_argument(
+        '--feature',
+        choices=list(FEATURE_OUT_TYPES),
+        default='cls_token',
+        help='the normed class token (default) or the mean of the '
+        'final-normed patch tokens')
     parser.add_argument(
         '--prefix',
         default='backbone.',
@@ -174,7 +186,8 @@ def main(argv=None) -> dict:
     backbone, load_result = build_feature_backbone(cfg.model.backbone,
                                                    args.checkpoint,
                                                    args.prefix, logger,
-                                                   args.allow_partial)
+                                                   args.allow_partial,
+                                                   args.feature)
     device = torch.device(args.device)
     backbone.to(device)
     preprocessor = build_cls_preprocessor(
@@ -191,8 +204,8 @@ def main(argv=None) -> dict:
                 collate_fn=dict(type='default_collate'),
                 dataset=dataset))
         parts[name] = extract_features(backbone, loader, preprocessor, device)
-        logger.info(f'{name}: {len(parts[name][1])} images, features of '
-                    f'dimension {parts[name][0].shape[1]}')
+        logger.info(f'{name}: {len(parts[name][1])} images, {args.feature} '
+                    f'features of dimension {parts[name][0].shape[1]}')
     k = min(args.k, len(parts['train'][1]))
     if k < args.k:  # say so rather than report a k that was not used
         logger.warning(f'--k {args.k} is more than the '
@@ -202,6 +215,7 @@ def main(argv=None) -> dict:
     result = dict(
         config=args.config,
         checkpoint=args.checkpoint,
+        feature=args.feature,
         k=k,
         temperature=args.temperature,
         num_train=len(parts['train'][1]),

@@ -6,8 +6,9 @@ from mmengine import dist
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from dilemma_mm.evaluation.knn import (extract_features, gather_features,
-                                       knn_evaluate, preprocessor_like)
+from dilemma_mm.evaluation.knn import (extract_features, feature_out_type,
+                                       gather_features, knn_evaluate,
+                                       preprocessor_like, vit_feature)
 from dilemma_mm.registry import HOOKS
 
 
@@ -15,8 +16,8 @@ from dilemma_mm.registry import HOOKS
 class KNNMonitorHook(Hook):
     """Evaluate weighted k-NN (DINO's: k=20, T=0.07) during pretraining.
 
-    Every ``interval`` epochs and after the last one, the class-token
-    features of ``train_dataloader`` (the memory bank) classify those of
+    Every ``interval`` epochs and after the last one, the features of
+    ``train_dataloader`` (the memory bank) classify those of
     ``val_dataloader`` (give both an evaluation pipeline). ``knn_top1`` and
     ``knn_top5`` go to the log, the vis backends (step = epoch) and the
     message hub; the log line adds the misplacement detection of the last
@@ -36,6 +37,11 @@ class KNNMonitorHook(Hook):
         collect_device (str): ``'cpu'`` or ``'gpu'``, see above.
         prefix (str): Name prefix of the logged values. Defaults to
             ``'knn'`` (``knn_top1``).
+        feature (str): What a ViT backbone gives: ``'cls_token'`` (the
+            normed class token) or ``'patch_mean'`` (the mean of the
+            final-normed patch tokens), whatever its ``out_type`` in
+            training. Backbones without an ``out_type`` (CNNs) give their
+            output, averaged over its grid. Defaults to ``'cls_token'``.
     """
 
     priority = 'NORMAL'
@@ -49,9 +55,11 @@ class KNNMonitorHook(Hook):
                  topk: Sequence[int] = (1, 5),
                  backbone: str = 'backbone',
                  collect_device: str = 'cpu',
-                 prefix: str = 'knn') -> None:
+                 prefix: str = 'knn',
+                 feature: str = 'cls_token') -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
+        feature_out_type(feature)  # a typo fails before training
         self.dataloader_cfgs = dict(
             train=copy.deepcopy(train_dataloader),
             val=copy.deepcopy(val_dataloader))
@@ -62,6 +70,7 @@ class KNNMonitorHook(Hook):
         self.backbone = backbone
         self.collect_device = collect_device
         self.prefix = prefix
+        self.feature = feature
         self.dataloaders: Dict[str, object] = {}
 
     def _build_dataloaders(self, runner) -> None:
@@ -113,13 +122,14 @@ class KNNMonitorHook(Hook):
         device = next(backbone.parameters()).device
         preprocessor.to(device)
         parts = []
-        for name in ('train', 'val'):
-            loader = self.dataloaders[name]
-            feats, labels = extract_features(backbone, loader, preprocessor,
-                                             device)
-            parts.append(
-                gather_features(feats, labels, len(loader.dataset),
-                                self.collect_device))
+        with vit_feature(backbone, self.feature):
+            for name in ('train', 'val'):
+                loader = self.dataloaders[name]
+                feats, labels = extract_features(backbone, loader,
+                                                 preprocessor, device)
+                parts.append(
+                    gather_features(feats, labels, len(loader.dataset),
+                                    self.collect_device))
         metrics = [None]
         if dist.is_main_process():
             (train_feats, train_labels), (val_feats, val_labels) = parts
@@ -139,7 +149,7 @@ class KNNMonitorHook(Hook):
             '  '.join(f'{key}: {value:.2f}'
                       for key, value in metrics.items()) +
             self._detection_summary(runner) +
-            f'  (k={self.k}, T={self.temperature}, '
+            f'  (k={self.k}, T={self.temperature}, {self.feature}, '
             f'{len(self.dataloaders["train"].dataset)} train / '
             f'{len(self.dataloaders["val"].dataset)} val images)')
         return metrics
