@@ -178,6 +178,59 @@ def test_linear_probe_loads_pretraining_and_stays_frozen(kind, tmp_path):
     assert metrics is not None
 
 
+def test_linear_probe_on_the_patch_mean(tmp_path):
+    """The probe option of the config's comment: the BatchNorm and the
+    linear head read the mean of the final-normed patch tokens, the
+    pretraining checkpoint still loads whole (the preflight refuses a
+    partial one) and nothing new is trained before the head."""
+    from mmpretrain.structures import DataSample
+
+    from dilemma_mm.engine.preflight import check_pretrained_init
+    from dilemma_mm.evaluation.knn import build_feature_backbone
+    checkpoint = str(tmp_path / 'dilemma.pth')
+    state = tiny_pretraining_checkpoint('dilemma', checkpoint)
+    cfg = load_config(
+        LINEAR_SHAPES, {
+            'model.backbone.out_type': 'featmap',
+            'model.neck.type': 'PatchMeanBatchNormNeck',
+            'model.backbone.init_cfg.checkpoint': checkpoint,
+            'model.backbone.arch.num_layers': 1,
+            'model.backbone.frozen_stages': 1,
+        })
+    init_default_scope('dilemma_mm')
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    model = MODELS.build(model_cfg)
+    loaded = check_pretrained_init(model)
+    assert loaded == dict(backbone=dict(missing_keys=[], unexpected_keys=[]))
+    model.init_weights()
+    for key, value in model.backbone.state_dict().items():
+        assert torch.equal(value, state[f'backbone.{key}']), key
+    trained = [n for n, p in model.named_parameters() if p.requires_grad]
+    assert trained == ['head.layers.head.weight', 'head.layers.head.bias']
+
+    images = torch.randn(4, 3, 32, 32)
+    model.eval()
+    with torch.no_grad():
+        feats = model.extract_feat(images)[-1]  # (B, C) into the head
+        patch_mean, cls_token = (
+            build_feature_backbone(
+                cfg.model.backbone, checkpoint,
+                feature=feature)[0].eval()(images)[-1]
+            for feature in ('patch_mean', 'cls_token'))
+        patch_mean = patch_mean.mean(dim=(2, 3))  # (B, C, h, w) -> (B, C)
+    # Untrained running statistics (mean 0, variance 1): the BatchNorm
+    # divides by sqrt(1 + eps) only.
+    torch.testing.assert_close(feats, patch_mean / (1 + 1e-6)**.5)
+    assert not torch.allclose(patch_mean, cls_token)
+    model.train()
+    losses = model.loss(images,
+                        [DataSample().set_gt_label(i) for i in range(4)])
+    assert torch.isfinite(losses['loss'])
+    losses['loss'].backward()
+    assert model.head.layers.head.weight.grad.abs().sum() > 0
+
+
 def test_make_imagenet100(tmp_path):
     import sys
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'dataset_converters'))

@@ -4,7 +4,13 @@
 # and its MoCo v3 baseline) frozen, a BatchNorm without affine parameters
 # and a linear classifier on the class token. Pass the pretraining
 # checkpoint with
-# --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/.../epoch_8.pth
+# --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/.../epoch_8.pth;
+# to probe the mean of the final-normed patch tokens instead of the class
+# token (DILEMMA's loss trains the patch tokens, MAE's hardly the class
+# token), add model.backbone.out_type=featmap
+# model.neck.type=PatchMeanBatchNormNeck: the same BatchNorm on the mean,
+# no new parameter, so the checkpoint loads whole. This works for every
+# linear probe config here.
 _base_ = [
     '../_base_/models/vit-tiny-p8-convstem.py',
     './_base_/datasets/shapes32_bs128.py',
