@@ -118,6 +118,8 @@ elif args[0].endswith('knn_eval.py'):
     json.dump(dict(knn_top1=1.0), open(after('--out'), 'w'))
 elif args[0].endswith('test.py'):
     print('{{}}')
+elif args[0].endswith('occlusion_eval.py'):
+    open(after('--out')[:-len('.png')] + '.json', 'w').write('{{}}')
 ''')
     stub.chmod(0o755)
     return stub
@@ -142,6 +144,14 @@ def test_shell_scripts_resolve_paths_in_the_callers_directory(tmp_path):
     assert f'data_root={caller}/shapes' in calls
     assert '--epochs 8' in calls and 'param_scheduler' not in calls
     assert os.listdir(caller / 'runs' / 'dilemma-mocov3')
+    # The class token's files keep their names (FEATURE's default).
+    run = caller / 'runs' / 'dilemma-mocov3' / 'seed0'
+    assert f'--feature cls_token --out {run}/knn.json ' in calls
+    assert f'--work-dir {run}/probe --force' in calls
+    assert f'--out {run}/occlusion.png ' in calls
+    assert 'out_type' not in calls
+    assert (run / 'probe.json').is_file() and (run /
+                                               'occlusion.json').is_file()
 
     # An existing data folder is used as it is, not regenerated.
     (tmp_path / 'calls.txt').unlink()
@@ -153,6 +163,64 @@ def test_shell_scripts_resolve_paths_in_the_callers_directory(tmp_path):
              env=dict(
                  PYTHON='../python', DATA='shapes', METHODS='random-init'))
     assert 'make_shapes' not in (tmp_path / 'calls.txt').read_text()
+
+
+def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
+    """FEATURE=patch_mean over an OUT_DIR whose class-token evaluation is
+    done: nothing is pretrained again (a resumed budgeted run would train
+    on), every output has a name of its own, and a second run skips."""
+    python_stub(tmp_path)
+    (tmp_path / 'shapes').mkdir()
+    out = tmp_path / 'runs'
+    checkpoints = {}
+    for method in ('dilemma-mocov3', 'random-init'):
+        run = out / method / 'seed0'
+        run.mkdir(parents=True)
+        for name in ('knn.json', 'probe.json', 'occlusion.json'):
+            (run / name).write_text('{"class token": 1}')
+        checkpoints[method] = run / 'random_init.pth'
+    pretrain = out / 'dilemma-mocov3' / 'seed0' / 'pretrain'
+    pretrain.mkdir()
+    checkpoints['dilemma-mocov3'] = pretrain / 'epoch_8.pth'
+    (pretrain / 'last_checkpoint').write_text(str(pretrain / 'epoch_8.pth'))
+    before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    command = [
+        osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
+        str(out), '0'
+    ]
+    env = dict(
+        PYTHON=str(tmp_path / 'python'),
+        DATA=str(tmp_path / 'shapes'),
+        METHODS='dilemma-mocov3 random-init',
+        FEATURE='patch_mean')
+    run_tool(command, env=env)
+
+    calls = (tmp_path / 'calls.txt').read_text()
+    assert f'--work-dir {pretrain} ' not in calls
+    assert 'save_random_init' not in calls
+    for method, checkpoint in checkpoints.items():
+        run = out / method / 'seed0'
+        assert (f'{checkpoint} --feature patch_mean --out '
+                f'{run}/knn_patch_mean.json ') in calls
+        assert f'--work-dir {run}/probe_patch_mean --force' in calls
+        assert f'--out {run}/occlusion_patch_mean.png ' in calls
+        assert f'model.backbone.init_cfg.checkpoint={checkpoint} ' in calls
+        assert (run / 'probe_patch_mean.json').is_file()
+        assert (run / 'occlusion_patch_mean.json').is_file()
+    # train, test and occlusion of the probe, for both methods
+    assert calls.count('model.backbone.out_type=featmap '
+                       'model.neck.type=PatchMeanBatchNormNeck') == 6
+    for path, content in before.items():  # the class token's, as they were
+        assert path.read_bytes() == content, path
+
+    (tmp_path / 'calls.txt').unlink()
+    proc = run_tool(command, env=env)
+    assert 'dilemma-mocov3 seed 0: patch_mean done before, skipped' in (
+        proc.stdout)
+    assert not (tmp_path / 'calls.txt').exists()
+    proc = run_tool(command, env=dict(env, FEATURE='cls_mean'), check=False)
+    assert proc.returncode == 2 and 'choose cls_token or patch_mean' in (
+        proc.stdout)
 
 
 def test_gpu_smoke_resolves_paths_in_the_callers_directory(tmp_path):
@@ -253,6 +321,51 @@ def test_make_shapes_says_what_it_replaces(tmp_path, capsys):
     os.makedirs(tmp_path / 'mine' / 'photos')
     with pytest.raises(SystemExit, match='holds files other than a shape'):
         tool.main(['--out', str(tmp_path / 'mine'), '--num-train', '1'])
+
+
+def test_summary_shows_patch_mean_columns_where_evaluated(tmp_path, capsys):
+    """FEATURE=patch_mean's k-NN and probe get two columns; without its
+    files the table is as it was."""
+    summarize = load_tool('tools/analysis_tools/summarize_equal_time.py')
+
+    def write(path, **values):
+        path.write_text(json.dumps(values))
+
+    occlusion = dict(
+        ratios=[0., .5, .9], top1=dict(shuffle=[60., 40., 20.], zero=[60.]))
+    for method, knn in (('mocov3', 30.), ('random-init', 10.)):
+        for seed in (0, 1):
+            run = tmp_path / method / f'seed{seed}'
+            run.mkdir(parents=True)
+            write(run / 'knn.json', knn_top1=knn + seed)
+            write(run / 'probe.json', **{'accuracy/top1': knn + 10 + seed})
+            write(run / 'occlusion.json', **occlusion)
+    summarize.main([str(tmp_path)])
+    before = capsys.readouterr().out
+    assert 'patch mean' not in before
+
+    for seed in (0, 1):
+        run = tmp_path / 'mocov3' / f'seed{seed}'
+        write(run / 'knn_patch_mean.json', knn_top1=50. + seed)
+        write(run / 'probe_patch_mean.json', **{'accuracy/top1': 70. + seed})
+    write(tmp_path / 'random-init/seed0/knn_patch_mean.json', knn_top1=12.)
+    summarize.main([str(tmp_path)])
+    after = capsys.readouterr().out.splitlines()
+    assert after[0] == (
+        '| method | seeds | pretrain min | k-NN top-1 | linear top-1 | '
+        'k-NN top-1 (patch mean) | linear top-1 (patch mean) | '
+        'shuffle drop 50 % / 90 % | detection AUC |')
+    assert after[1] == '|---|---|---:|---:|---:|---:|---:|---:|---:|'
+    assert after[2] == ('| mocov3 | 2 | 0.00 ± 0.00 | 30.50 ± 0.71 | '
+                        '40.50 ± 0.71 | 50.50 ± 0.71 | 70.50 ± 0.71 | '
+                        '20.00 ± 0.00 / 40.00 ± 0.00 | - |')
+    assert after[3] == ('| random-init | 2 | 0.00 ± 0.00 | 10.50 ± 0.71 | '
+                        '20.50 ± 0.71 | 12.00 ± 0.00 (1 of 2 seeds) | - | '
+                        '20.00 ± 0.00 / 40.00 ± 0.00 | - |')
+    # Less the two columns, the table and the curves are as before.
+    cells = [line.split(' | ') for line in after]
+    assert [' | '.join(c[:5] + c[7:]) for c in cells[:1] + cells[2:]
+            ] == before.splitlines()[:1] + before.splitlines()[2:]
 
 
 def test_summary_reads_no_detection_from_a_run_with_nothing_misplaced(

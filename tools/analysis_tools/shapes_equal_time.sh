@@ -19,6 +19,12 @@
 # A wall-clock budget (BUDGET_S) caps both. The summary prints the minutes
 # each run took: check that they match. A seed whose evaluation finished is
 # skipped when the script runs again, and a killed pretraining resumes.
+# FEATURE=patch_mean evaluates (k-NN, probe, occlusion) the mean of the
+# final-normed patch tokens instead of the class token (FEATURE=cls_token,
+# the default), into files of their own (knn_patch_mean.json,
+# probe_patch_mean/, probe_patch_mean.json, occlusion_patch_mean.json); a
+# seed evaluated before with either feature is not pretrained again: its
+# checkpoint is evaluated as it is.
 # Summarise with tools/analysis_tools/summarize_equal_time.py OUT_DIR.
 set -euo pipefail
 # Paths the caller typed mean what they mean in the caller's directory.
@@ -33,6 +39,16 @@ PY=${PYTHON:-.venv/bin/python}
 ALGO=${ALGO:-mocov3}
 BUDGET_S=${BUDGET_S:-900}
 PROBE=configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_1xb128-linear-coslr-5e_shapes.py
+FEATURE=${FEATURE:-cls_token}
+# Per feature: the suffix of its files (the class token keeps the names of
+# the first runs) and the probe options that read it.
+case $FEATURE in
+    cls_token) suffix= probe_feature= ;;
+    patch_mean) suffix=_patch_mean
+        probe_feature="model.backbone.out_type=featmap
+                       model.neck.type=PatchMeanBatchNormNeck" ;;
+    *) echo "FEATURE=$FEATURE: choose cls_token or patch_mean" >&2; exit 2 ;;
+esac
 # The pair's configs: the one CPU recipe of each in its folder.
 baseline=$(ls configs/$ALGO/${ALGO}_vit-tiny-p8-convstem_*_shapes.py 2>/dev/null) ||
     { echo "ALGO=$ALGO: no configs/$ALGO/${ALGO}_vit-tiny-p8-convstem_*_shapes.py" >&2; exit 2; }
@@ -52,12 +68,18 @@ METHODS=${METHODS:-dilemma-$ALGO $ALGO random-init}
 for seed in $SEEDS; do
     for method in $METHODS; do
         run=$OUT/$method/seed$seed
-        if [ -f "$run/occlusion.json" ]; then
-            echo "$method seed $seed: done before, skipped"
+        if [ -f "$run/occlusion$suffix.json" ]; then
+            echo "$method seed $seed: $FEATURE done before, skipped"
             continue
         fi
         mkdir -p "$run"
-        if [ "$method" = random-init ]; then
+        if compgen -G "$run/occlusion*.json" > /dev/null; then
+            # Evaluated with another feature: the same weights. Resuming
+            # would train a budgeted run further.
+            ckpt=$run/random_init.pth
+            [ "$method" = random-init ] ||
+                ckpt=$(cat "$run/pretrain/last_checkpoint")
+        elif [ "$method" = random-init ]; then
             ckpt=$run/random_init.pth
             $PY tools/misc/save_random_init.py "${CONFIG[$method]}" "$ckpt" \
                 --seed "$seed" --force > "$run.pretrain.log" 2>&1
@@ -72,22 +94,27 @@ for seed in $SEEDS; do
             ckpt=$(cat "$run/pretrain/last_checkpoint")
         fi
         $PY tools/analysis_tools/knn_eval.py "${CONFIG[$method]}" "$ckpt" \
-            --out "$run/knn.json" --cfg-options \
-            train_dataloader.dataset.data_root="$DATA" > "$run.knn.log" 2>&1
+            --feature "$FEATURE" --out "$run/knn$suffix.json" --cfg-options \
+            train_dataloader.dataset.data_root="$DATA" \
+            > "$run.knn$suffix.log" 2>&1
+        # $probe_feature is unquoted: one option a word.
         probe_opts=(model.backbone.init_cfg.checkpoint="$ckpt"
                     randomness.seed="$seed"
                     train_dataloader.dataset.data_root="$DATA"
                     val_dataloader.dataset.data_root="$DATA"
-                    test_dataloader.dataset.data_root="$DATA")
-        $PY tools/train.py $PROBE --work-dir "$run/probe" --force \
-            --cfg-options "${probe_opts[@]}" > "$run.probe.log" 2>&1
-        probe_ckpt=$(cat "$run/probe/last_checkpoint")
-        $PY tools/test.py $PROBE "$probe_ckpt" --work-dir "$run/probe" \
-            --cfg-options "${probe_opts[@]}" | tail -1 > "$run/probe.json"
+                    test_dataloader.dataset.data_root="$DATA"
+                    $probe_feature)
+        probe=$run/probe$suffix
+        $PY tools/train.py $PROBE --work-dir "$probe" --force \
+            --cfg-options "${probe_opts[@]}" > "$run.probe$suffix.log" 2>&1
+        probe_ckpt=$(cat "$probe/last_checkpoint")
+        $PY tools/test.py $PROBE "$probe_ckpt" --work-dir "$probe" \
+            --cfg-options "${probe_opts[@]}" | tail -1 > "$probe.json"
         $PY tools/analysis_tools/occlusion_eval.py $PROBE "$probe_ckpt" \
-            --mode both --out "$run/occlusion.png" --seed "$seed" \
-            --cfg-options "${probe_opts[@]}" > "$run.occlusion.log" 2>&1
-        echo "$method seed $seed: $(grep -o '"knn_top1": [0-9.]*' \
-            "$run/knn.json"), probe $(cat "$run/probe.json")"
+            --mode both --out "$run/occlusion$suffix.png" --seed "$seed" \
+            --cfg-options "${probe_opts[@]}" \
+            > "$run.occlusion$suffix.log" 2>&1
+        echo "$method seed $seed ($FEATURE): $(grep -o '"knn_top1": [0-9.]*' \
+            "$run/knn$suffix.json"), probe $(cat "$probe.json")"
     done
 done

@@ -1,6 +1,8 @@
 """Summarise ``shapes_equal_time.sh``: per method, the mean and standard
 deviation over seeds of k-NN and linear-probe top-1, the pretraining wall
-time, and the occlusion curves (mean over seeds).
+time, and the occlusion curves (mean over seeds). Where runs were also
+evaluated on the mean of the patch tokens (``FEATURE=patch_mean``), its
+k-NN and probe top-1 get two columns more.
 
 Example::
 
@@ -15,6 +17,11 @@ import re
 import statistics
 from datetime import datetime
 from typing import Optional
+
+# The JSON files and keys of the patch-mean columns (FEATURE=patch_mean of
+# shapes_equal_time.sh): k-NN and linear-probe top-1.
+PATCH_MEAN_FILES = (('knn_patch_mean.json', 'knn_top1'),
+                    ('probe_patch_mean.json', 'accuracy/top1'))
 
 
 def pretrain_minutes(log_path: str) -> float:
@@ -57,6 +64,18 @@ def mean_std(values: list) -> str:
     return f'{statistics.mean(values):.2f} ± {spread:.2f}'
 
 
+def optional_mean_std(runs: list, name: str, key: str) -> str:
+    """:func:`mean_std` of ``key`` in the runs' JSON file ``name``, over the
+    runs that have it ('-' if none does), saying how many when not all."""
+    paths = [osp.join(r, name) for r in runs]
+    values = [json.load(open(p))[key] for p in paths if osp.isfile(p)]
+    if not values:
+        return '-'
+    if len(values) < len(runs):
+        return f'{mean_std(values)} ({len(values)} of {len(runs)} seeds)'
+    return mean_std(values)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir')
@@ -67,9 +86,16 @@ def main(argv=None) -> None:
         raise SystemExit(
             f'{args.out_dir}: no finished run (<method>/seed<n>/'
             'occlusion.json); give the OUT_DIR of shapes_equal_time.sh')
-    print('| method | seeds | pretrain min | k-NN top-1 | linear top-1 | '
-          'shuffle drop 50 % / 90 % | detection AUC |')
-    print('|---|---|---:|---:|---:|---:|---:|')
+    # The patch-mean columns, where FEATURE=patch_mean evaluated any run.
+    patch_mean = any(
+        glob.glob(osp.join(args.out_dir, '*', 'seed*', name))
+        for name, _ in PATCH_MEAN_FILES)
+    extra = ' k-NN top-1 (patch mean) | linear top-1 (patch mean) |'
+    print('| method | seeds | pretrain min | k-NN top-1 | linear top-1 |' +
+          (extra if patch_mean else '') +
+          ' shuffle drop 50 % / 90 % | detection AUC |')
+    print('|---|---|---:|---:|---:|' + ('---:|---:|' if patch_mean else '') +
+          '---:|---:|')
     curves = {}
     for method_dir in sorted(glob.glob(osp.join(args.out_dir, '*/'))):
         method = osp.basename(osp.normpath(method_dir))
@@ -99,8 +125,10 @@ def main(argv=None) -> None:
                 ]) if share in occlusion[0]['ratios'] else '-')
         aucs = [a for a in map(final_detection_auc, runs) if a is not None]
         auc = mean_std(aucs) if aucs else '-'
+        extra = ''.join(f' {optional_mean_std(runs, name, key)} |'
+                        for name, key in PATCH_MEAN_FILES if patch_mean)
         print(f'| {method} | {len(runs)} | {mean_std(minutes)} | '
-              f'{mean_std(knn)} | {mean_std(probe)} | {drops[0]} / '
+              f'{mean_std(knn)} | {mean_std(probe)} |{extra} {drops[0]} / '
               f'{drops[1]} | {auc} |')
         curves[method] = dict(
             ratios=occlusion[0]['ratios'],
