@@ -70,9 +70,14 @@ class DINO(BaseSelfSupervisor):
         self.freeze_last_layer_epochs = freeze_last_layer_epochs
 
     def train(self, mode: bool = True) -> 'DINO':
-        """Set the mode of the student; the teacher stays in eval mode."""
+        """Set the mode of the student; the teacher stays in eval mode (no
+        drop path), but a BatchNorm in its head normalises with the batch's
+        statistics, as DINO's teacher (in train mode) does."""
         super().train(mode)
         self.teacher.eval()
+        for module in self.teacher.module[1].modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.train(mode)
         return self
 
     group_by_size = staticmethod(group_by_size)

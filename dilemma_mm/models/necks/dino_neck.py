@@ -34,6 +34,11 @@ class DINONeck(BaseModule):
             Defaults to 3.
         norm_last_layer (bool): Fix the gain of the last layer to 1.
             Defaults to True.
+        use_bn (bool): BatchNorm after each hidden linear layer (DINO's
+            ``use_bn_in_head``). Small images give a randomly initialised
+            ViT nearly the same class token for every image; BatchNorm
+            keeps the differences, so the centred teacher is not uniform
+            from the first step. Defaults to False.
         init_cfg (dict | list[dict], optional): Initialization config.
             Defaults to None (DINO's: truncated normal, std 0.02).
     """
@@ -45,6 +50,7 @@ class DINONeck(BaseModule):
                  bottleneck_channels: int = 256,
                  num_layers: int = 3,
                  norm_last_layer: bool = True,
+                 use_bn: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_layers < 1:
@@ -52,7 +58,10 @@ class DINONeck(BaseModule):
         widths = [in_channels] + [hidden_channels] * (num_layers - 1)
         layers = []
         for in_width, out_width in zip(widths, widths[1:]):
-            layers += [nn.Linear(in_width, out_width), nn.GELU()]
+            layers.append(nn.Linear(in_width, out_width))
+            if use_bn:
+                layers.append(nn.BatchNorm1d(out_width))
+            layers.append(nn.GELU())
         layers.append(nn.Linear(widths[-1], bottleneck_channels))
         self.mlp = nn.Sequential(*layers)
         # weight normalisation of the last layer: weight = g * v / ||v||
