@@ -2,10 +2,8 @@
 # with its convolutional stem, DINO's multi-crop at 32 px (2 global crops
 # of 32 px, 4 local ones of 16 px) and its model, the CPU schedule for 6
 # epochs with DINO's gradient clipping, weight decay 0.04 -> 0.4 (cosine)
-# and DINO's default teacher temperature, 0.04 throughout (the head's own;
-# a warm-up to 0.07, set per epoch, jumped at step 93 and the loss went
-# back to ln 1024 in the second epoch: configs/dilemma/README.md). The
-# baseline of
+# and a teacher temperature warmed up from 0.04 to 0.07 over the first 2
+# epochs. The baseline of
 # ../dilemma/dilemma-dino_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py.
 _base_ = [
     '../_base_/models/dino_vit-tiny-p8-convstem.py',
@@ -33,4 +31,11 @@ param_scheduler = [
     dict(weight_decay, end=6)
 ]
 train_cfg = dict(max_epochs=6)
+custom_hooks = [
+    dict(
+        type='DINOTeacherTempWarmupHook',
+        warmup_teacher_temp=0.04,
+        teacher_temp=0.07,
+        warmup_epochs=2),
+]
 default_hooks = dict(logger=dict(interval=10))
