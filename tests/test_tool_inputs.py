@@ -165,6 +165,45 @@ def test_shell_scripts_resolve_paths_in_the_callers_directory(tmp_path):
     assert 'make_shapes' not in (tmp_path / 'calls.txt').read_text()
 
 
+def test_equal_time_by_a_shared_budget(tmp_path):
+    """EQUAL_TIME_S gives both pretrainings the same seconds with the
+    schedule fitted to them, the epochs becoming caps; a value that is not
+    a positive number is refused before anything is written."""
+    python_stub(tmp_path)
+    (tmp_path / 'shapes').mkdir()
+    script = osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh')
+    env = dict(
+        PYTHON=str(tmp_path / 'python'),
+        DATA=str(tmp_path / 'shapes'),
+        METHODS='dilemma-mocov3 mocov3',
+        EQUAL_TIME_S='300')
+    run_tool([script, str(tmp_path / 'runs'), '0'], env=env)
+    trainings = [
+        line for line in (tmp_path / 'calls.txt').read_text().splitlines()
+        if 'tools/train.py configs/' in line and '/pretrain' in line
+    ]
+    assert len(trainings) == 2
+    for line, cap in zip(trainings, (24, 18)):  # 3x the configs' 8 and 6
+        assert f'--epochs {cap} ' in line
+        assert line.endswith('train_cfg.time_budget_s=300 '
+                             'train_cfg.fit_schedule=True')
+    # Without it, the configs' epochs and BUDGET_S as a cap only.
+    (tmp_path / 'calls.txt').unlink()
+    env.update(EQUAL_TIME_S='', BUDGET_S='900')
+    run_tool([script, str(tmp_path / 'runs2'), '0'], env=env)
+    calls = (tmp_path / 'calls.txt').read_text()
+    assert '--epochs 8 ' in calls and '--epochs 6 ' in calls
+    assert 'time_budget_s=900' in calls and 'fit_schedule' not in calls
+
+    for bad in ('0', '-5', '5min'):
+        proc = run_tool([script, str(tmp_path / f'bad{bad}'), '0'],
+                        env=dict(env, EQUAL_TIME_S=bad),
+                        check=False)
+        assert proc.returncode == 2
+        assert f'EQUAL_TIME_S={bad}: give the seconds' in proc.stdout
+        assert not (tmp_path / f'bad{bad}').exists()
+
+
 def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
     """FEATURE=patch_mean over an OUT_DIR whose class-token evaluation is
     done: nothing is pretrained again (a resumed budgeted run would train

@@ -5,7 +5,7 @@
 # k-NN, a linear probe and the occlusion curves of the probe (patches
 # zeroed and shuffled).
 #
-#   [ALGO=dino] bash tools/analysis_tools/shapes_equal_time.sh [OUT_DIR] [SEEDS...]
+#   [ALGO=dino] [EQUAL_TIME_S=480] bash tools/analysis_tools/shapes_equal_time.sh [OUT_DIR] [SEEDS...]
 #
 # Equal time: DILEMMA runs DILEMMA_EPOCHS, the baseline BASELINE_EPOCHS,
 # each with its schedule fitted to its epochs by tools/train.py --epochs
@@ -17,7 +17,13 @@
 #   python tools/analysis_tools/benchmark_throughput.py BASELINE DILEMMA \
 #       --batch-size 128 --equal-time-epochs 6
 # A wall-clock budget (BUDGET_S) caps both. The summary prints the minutes
-# each run took: check that they match. A seed whose evaluation finished is
+# each run took: check that they match. The ratio is the model's step
+# alone; where the data pipeline shares the cores (2 CPU cores) or the
+# machine changes, the minutes drift from it. EQUAL_TIME_S=S makes equal
+# time hold by construction instead: both pretrainings get S seconds,
+# each fits its epochs (and its schedule) to them after timing its first
+# epoch (BudgetEpochBasedTrainLoop fit_schedule=True), and the epochs
+# above become caps (default in this mode: 3x the configs' own). A seed whose evaluation finished is
 # skipped when the script runs again, and a killed pretraining resumes.
 # FEATURE=patch_mean evaluates (k-NN, probe, occlusion) the mean of the
 # final-normed patch tokens instead of the class token (FEATURE=cls_token,
@@ -57,8 +63,19 @@ dilemma=$(ls configs/dilemma/dilemma-${ALGO}_vit-tiny-p8-convstem_*_shapes.py)
 epochs_of() { basename "$1" | sed -E 's/.*-([0-9]+)e_shapes\.py/\1/'; }
 declare -A CONFIG=([dilemma-$ALGO]=$dilemma [$ALGO]=$baseline
                    [random-init]=$baseline)
-declare -A EPOCHS=([dilemma-$ALGO]=${DILEMMA_EPOCHS:-$(epochs_of "$dilemma")}
-                   [$ALGO]=${BASELINE_EPOCHS:-$(epochs_of "$baseline")})
+EQUAL_TIME_S=${EQUAL_TIME_S:-}
+budget_opts=(train_cfg.time_budget_s="$BUDGET_S")
+cap=1  # the configs' epochs, times 3 as caps when the time is fitted
+if [ -n "$EQUAL_TIME_S" ]; then
+    [[ $EQUAL_TIME_S =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! $EQUAL_TIME_S =~ ^0*[.]?0*$ ]] ||
+        { echo "EQUAL_TIME_S=$EQUAL_TIME_S: give the seconds of pretraining, e.g. 480" >&2; exit 2; }
+    budget_opts=(train_cfg.time_budget_s="$EQUAL_TIME_S"
+                 train_cfg.fit_schedule=True)
+    cap=3
+fi
+declare -A EPOCHS=(
+    [dilemma-$ALGO]=${DILEMMA_EPOCHS:-$((cap * $(epochs_of "$dilemma")))}
+    [$ALGO]=${BASELINE_EPOCHS:-$((cap * $(epochs_of "$baseline")))})
 METHODS=${METHODS:-dilemma-$ALGO $ALGO random-init}
 
 # An existing folder is used as it is (make_shapes.py would replace one of
@@ -90,7 +107,7 @@ for seed in $SEEDS; do
                 randomness.seed="$seed" \
                 train_dataloader.dataset.data_root="$DATA" \
                 train_cfg.type=BudgetEpochBasedTrainLoop \
-                train_cfg.time_budget_s="$BUDGET_S" > "$run.pretrain.log" 2>&1
+                "${budget_opts[@]}" > "$run.pretrain.log" 2>&1
             ckpt=$(cat "$run/pretrain/last_checkpoint")
         fi
         $PY tools/analysis_tools/knn_eval.py "${CONFIG[$method]}" "$ckpt" \
