@@ -19,11 +19,12 @@
 # A wall-clock budget (BUDGET_S) caps both. The summary prints the minutes
 # each run took: check that they match. The ratio is the model's step
 # alone; where the data pipeline shares the cores (2 CPU cores) or the
-# machine changes, the minutes drift from it. EQUAL_TIME_S=S makes equal
-# time hold by construction instead: both pretrainings get S seconds,
-# each fits its epochs (and its schedule) to them after timing its first
-# epoch (BudgetEpochBasedTrainLoop fit_schedule=True), and the epochs
-# above become caps (default in this mode: 3x the configs' own). A seed whose evaluation finished is
+# machine changes, the minutes drift from it. EQUAL_TIME_S=S gives both
+# pretrainings S seconds instead: each fits its epochs (and its schedule)
+# to them after timing its first epoch (BudgetEpochBasedTrainLoop
+# fit_schedule=True), and the epochs above become caps (default in this
+# mode: 3x the configs' own). It fits whole epochs, so the time is equal
+# within one epoch of the slower method: use budgets of many epochs. A seed whose evaluation finished is
 # skipped when the script runs again, and a killed pretraining resumes.
 # FEATURE=patch_mean evaluates (k-NN, probe, occlusion) the mean of the
 # final-normed patch tokens instead of the class token (FEATURE=cls_token,
