@@ -25,8 +25,8 @@
 # fit_schedule=True), and the epochs above become caps (default in this
 # mode: 3x the configs' own). It fits whole epochs, so the time is equal
 # within one epoch of the slower method: use budgets of many epochs.
-# A seed whose evaluation finished is
-# skipped when the script runs again, and a killed pretraining resumes.
+# A seed whose evaluation finished is skipped when the script runs again,
+# and a killed pretraining resumes.
 # FEATURE=patch_mean evaluates (k-NN, probe, occlusion) the mean of the
 # final-normed patch tokens instead of the class token (FEATURE=cls_token,
 # the default), into files of their own (knn_patch_mean.json,
