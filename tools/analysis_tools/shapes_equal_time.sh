@@ -33,6 +33,9 @@
 # probe_patch_mean/, probe_patch_mean.json, occlusion_patch_mean.json); a
 # seed evaluated before with either feature is not pretrained again: its
 # checkpoint is evaluated as it is.
+# PRETRAIN_OPTS adds --cfg-options to both pretrainings, one a word, e.g.
+# PRETRAIN_OPTS=default_hooks.checkpoint.max_keep_ckpts=-1 keeps every
+# epoch's checkpoint for a learning curve (knn_eval.py on each).
 # Summarise with tools/analysis_tools/summarize_equal_time.py OUT_DIR.
 set -euo pipefail
 # Paths the caller typed mean what they mean in the caller's directory.
@@ -109,7 +112,8 @@ for seed in $SEEDS; do
                 randomness.seed="$seed" \
                 train_dataloader.dataset.data_root="$DATA" \
                 train_cfg.type=BudgetEpochBasedTrainLoop \
-                "${budget_opts[@]}" > "$run.pretrain.log" 2>&1
+                "${budget_opts[@]}" ${PRETRAIN_OPTS:-} \
+                > "$run.pretrain.log" 2>&1
             ckpt=$(cat "$run/pretrain/last_checkpoint")
         fi
         $PY tools/analysis_tools/knn_eval.py "${CONFIG[$method]}" "$ckpt" \
