@@ -180,7 +180,7 @@ def test_budget_is_shared_between_the_steps(monkeypatch, tmp_path):
             with open(calls[-1][calls[-1].index('--out') + 1], 'w') as f:
                 json.dump(dict(knn_top1=30.), f)
         return ('Time budget: epoch 1 took 9.0 s, 200.0 s are left: 3 of 5 '
-                'epochs fit; schedule fitted to 3 epochs.')
+                'epochs fit (whole epochs); schedule fitted to 3 epochs.')
 
     monkeypatch.setattr(demo, 'run', fake_run)
     monkeypatch.setattr(demo, 'trained_epochs', lambda *a: ('c.pth', 3, ''))

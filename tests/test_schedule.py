@@ -217,6 +217,52 @@ def test_budget_fits_epochs_and_schedule(tmp_path, seconds_per_iteration):
     assert budget.lrs[-1] < 0.05 * max(budget.lrs)  # the cosine ran out
 
 
+def test_ceil_rounding_lets_the_budget_cut_the_last_epoch(
+        tmp_path, seconds_per_iteration):
+    """The run above with fit_rounding='ceil': 22 s left at 5 s an epoch
+    fit 4.4 epochs, so 6 are planned and the budget stops the sixth; up to
+    there the learning rate is that of a run planned for 6 epochs."""
+    schedulers = [
+        dict(type='LinearLR', start_factor=0.01, begin=0, end=2),
+        dict(type='CosineAnnealingLR', T_max=18, begin=2, end=20),
+    ]
+    schedulers = [dict(s, convert_to_iter_based=True) for s in schedulers]
+    runner = toy_runner(
+        tmp_path / 'budget',
+        dict(
+            type='BudgetEpochBasedTrainLoop',
+            max_epochs=20,
+            time_budget_s=29,
+            fit_schedule=True,
+            fit_rounding='ceil'), schedulers)
+    budget = LrRecorder(runner)
+    runner.train()
+    assert runner.train_loop.max_epochs == 6
+    assert 20 < runner.iter < 24  # stopped inside the sixth epoch
+    stop = load(str(tmp_path / 'budget' / f'budget_iter_{runner.iter}.pth'))
+    assert stop['message_hub']['runtime_info'][FITTED_EPOCHS_KEY] == 6
+    assert stop['message_hub']['runtime_info']['time_spent_s'] >= 29
+
+    planned = toy_runner(tmp_path / 'planned',
+                         dict(type='EpochBasedTrainLoop', max_epochs=6),
+                         fit_param_schedulers(schedulers, 6))
+    straight = LrRecorder(planned)
+    planned.train()
+    assert budget.lrs == straight.lrs[:len(budget.lrs)]
+
+
+def test_fit_rounding_is_checked(tmp_path):
+    with pytest.raises(ValueError, match="fit_rounding must be 'floor' or"):
+        toy_runner(
+            tmp_path,
+            dict(
+                type='BudgetEpochBasedTrainLoop',
+                max_epochs=2,
+                time_budget_s=9,
+                fit_schedule=True,
+                fit_rounding='round'), []).train()
+
+
 def test_resumed_budget_run_keeps_fitted_length(tmp_path,
                                                 seconds_per_iteration):
     train_cfg = dict(

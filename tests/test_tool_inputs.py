@@ -167,8 +167,9 @@ def test_shell_scripts_resolve_paths_in_the_callers_directory(tmp_path):
 
 def test_equal_time_by_a_shared_budget(tmp_path):
     """EQUAL_TIME_S gives both pretrainings the same seconds with the
-    schedule fitted to them, the epochs becoming caps; a value that is not
-    a positive number is refused before anything is written."""
+    schedule fitted to them and the last epoch cut by the budget, the
+    epochs becoming caps; PRETRAIN_OPTS reach both; a value that is not a
+    positive number is refused before anything is written."""
     python_stub(tmp_path)
     (tmp_path / 'shapes').mkdir()
     script = osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh')
@@ -176,7 +177,8 @@ def test_equal_time_by_a_shared_budget(tmp_path):
         PYTHON=str(tmp_path / 'python'),
         DATA=str(tmp_path / 'shapes'),
         METHODS='dilemma-mocov3 mocov3',
-        EQUAL_TIME_S='300')
+        EQUAL_TIME_S='300',
+        PRETRAIN_OPTS='a=1 b=2')
     run_tool([script, str(tmp_path / 'runs'), '0'], env=env)
     trainings = [
         line for line in (tmp_path / 'calls.txt').read_text().splitlines()
@@ -186,10 +188,11 @@ def test_equal_time_by_a_shared_budget(tmp_path):
     for line, cap in zip(trainings, (24, 18)):  # 3x the configs' 8 and 6
         assert f'--epochs {cap} ' in line
         assert line.endswith('train_cfg.time_budget_s=300 '
-                             'train_cfg.fit_schedule=True')
+                             'train_cfg.fit_schedule=True '
+                             'train_cfg.fit_rounding=ceil a=1 b=2')
     # Without it, the configs' epochs and BUDGET_S as a cap only.
     (tmp_path / 'calls.txt').unlink()
-    env.update(EQUAL_TIME_S='', BUDGET_S='900')
+    env.update(EQUAL_TIME_S='', BUDGET_S='900', PRETRAIN_OPTS='')
     run_tool([script, str(tmp_path / 'runs2'), '0'], env=env)
     calls = (tmp_path / 'calls.txt').read_text()
     assert '--epochs 8 ' in calls and '--epochs 6 ' in calls

@@ -23,8 +23,9 @@
 # pretrainings S seconds instead: each fits its epochs (and its schedule)
 # to them after timing its first epoch (BudgetEpochBasedTrainLoop
 # fit_schedule=True), and the epochs above become caps (default in this
-# mode: 3x the configs' own). It fits whole epochs, so the time is equal
-# within one epoch of the slower method: use budgets of many epochs.
+# mode: 3x the configs' own). It plans one epoch more than fits whole and
+# the budget cuts it (fit_rounding=ceil), so both train S seconds, their
+# learning rates stopped within the last epoch of the cosine.
 # A seed whose evaluation finished is skipped when the script runs again,
 # and a killed pretraining resumes.
 # FEATURE=patch_mean evaluates (k-NN, probe, occlusion) the mean of the
@@ -75,7 +76,7 @@ if [ -n "$EQUAL_TIME_S" ]; then
     [[ $EQUAL_TIME_S =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ ! $EQUAL_TIME_S =~ ^0*[.]?0*$ ]] ||
         { echo "EQUAL_TIME_S=$EQUAL_TIME_S: give the seconds of pretraining, e.g. 480" >&2; exit 2; }
     budget_opts=(train_cfg.time_budget_s="$EQUAL_TIME_S"
-                 train_cfg.fit_schedule=True)
+                 train_cfg.fit_schedule=True train_cfg.fit_rounding=ceil)
     cap=3
 fi
 declare -A EPOCHS=(

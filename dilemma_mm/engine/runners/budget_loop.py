@@ -32,12 +32,19 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
     and replayed to the current iteration, so the learning rate is where a
     run planned for that length would have it (exactly, when the warm-up
     lasts at least the first epoch). The log says how many epochs fit.
+    ``fit_rounding='floor'`` keeps whole epochs, so the run ends up to one
+    epoch short of the budget with its schedule run out; ``'ceil'`` fits
+    one epoch more and lets the budget cut it, so two runs given the same
+    budget train for the same seconds (the learning rate is then stopped
+    within the last epoch of its cosine).
 
     Args:
         time_budget_s (float, optional): Seconds of training allowed.
             ``None`` trains ``max_epochs`` as the parent does.
         fit_schedule (bool): Fit the run and its schedule to the budget
             after the first epoch. Defaults to False.
+        fit_rounding (str): ``'floor'`` (whole epochs) or ``'ceil'`` (the
+            budget ends the last epoch). Defaults to ``'floor'``.
         **kwargs: Arguments of :class:`EpochBasedTrainLoop`.
     """
 
@@ -47,6 +54,7 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
                  max_epochs: int,
                  time_budget_s: Optional[float] = None,
                  fit_schedule: bool = False,
+                 fit_rounding: str = 'floor',
                  **kwargs) -> None:
         super().__init__(runner, dataloader, max_epochs, **kwargs)
         if time_budget_s is not None and time_budget_s < 0:
@@ -54,8 +62,12 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
                 f'time_budget_s must be >= 0, got {time_budget_s}')
         if fit_schedule and time_budget_s is None:
             raise ValueError('fit_schedule needs a time_budget_s to fit to')
+        if fit_rounding not in ('floor', 'ceil'):
+            raise ValueError(f"fit_rounding must be 'floor' or 'ceil', got "
+                             f'{fit_rounding!r}')
         self.time_budget_s = time_budget_s
         self.fit_schedule = fit_schedule
+        self.fit_rounding = fit_rounding
         self._planned_epochs = self._max_epochs
         hooks = [h for h in runner.hooks if isinstance(h, TimeBudgetHook)]
         if not hooks:
@@ -105,13 +117,17 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
         the schedule to them."""
         done = self._epoch + 1
         left = self.time_budget_s - self._clock.spent_s()
-        fit = done + int(max(left, 0) // max(epoch_s, 1e-9))
-        epochs = max(done, min(self._max_epochs, fit))
+        whole, part = divmod(max(left, 0), max(epoch_s, 1e-9))
+        fit = done + int(whole)
+        cut = self.fit_rounding == 'ceil' and part > 0
+        epochs = max(done, min(self._max_epochs, fit + cut))
         self.runner.message_hub.update_info(FITTED_EPOCHS_KEY, epochs)
+        ends = (f'the budget ends epoch {epochs}'
+                if cut and epochs == fit + 1 else 'whole epochs')
         self.runner.logger.info(
             f'Time budget: epoch {done} took {epoch_s:.1f} s, {left:.1f} s '
-            f'are left: {epochs} of {self._max_epochs} epochs fit; schedule '
-            f'fitted to {epochs} epochs.')
+            f'are left: {epochs} of {self._max_epochs} epochs fit ({ends}); '
+            f'schedule fitted to {epochs} epochs.')
         if epochs == self._max_epochs:
             return
         self._set_max_epochs(epochs)
