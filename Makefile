@@ -24,7 +24,7 @@ format: env
 	$(VENV_PY) -m yapf --in-place --recursive $(LINT_PATHS)
 
 test: lint
-	OMP_NUM_THREADS=1 $(VENV_PY) -m pytest -q tests
+	OMP_NUM_THREADS=1 $(VENV_PY) -m pytest -q --durations=15 tests
 
 clean:
 	rm -rf .venv dilemma_mm/.mim *.egg-info

@@ -20,6 +20,7 @@ CONFIGS = sorted(glob.glob(osp.join(BENCHMARKS, '*.py')))
 LINEAR_SHAPES = osp.join(
     BENCHMARKS, 'vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_'
     '1xb128-linear-coslr-5e_shapes.py')
+FINETUNE_SHAPES = LINEAR_SHAPES.replace('-linear-', '-ft-')
 PRETRAIN = {
     'dilemma':
     'configs/dilemma/'
@@ -57,8 +58,10 @@ def test_there_is_a_config_per_benchmark():
         for level in (6, 20, 82):
             assert any(f'-{kind}-' in n and n.endswith(f'_yoga82-{level}.py')
                        for n in names)
-    # The CPU benchmark of the shape data is a linear probe only.
-    assert any('-linear-' in n and n.endswith('_shapes.py') for n in names)
+    # The CPU benchmarks of the shape data: a linear probe, a fine-tuning.
+    for kind in ('linear', 'ft'):
+        assert any(f'-{kind}-' in n and n.endswith('_shapes.py')
+                   for n in names)
     assert any(n.endswith('_yoga82-hier.py') for n in names)
 
 
@@ -99,7 +102,8 @@ def test_config_builds(path):
         last = scales['backbone.layers.1.ffn.layers.1.weight']
         assert first == pytest.approx(last * rate)
         assert cfg.model.backbone.drop_path_rate > 0
-        if 'hier' not in path:
+        # Mixup and CutMix need more than the shape data's 5 epochs.
+        if 'hier' not in path and not path.endswith('_shapes.py'):
             assert cfg.model.train_cfg.augments[0].type == 'Mixup'
     with torch.no_grad():
         size = cfg.model.backbone.img_size
@@ -176,6 +180,51 @@ def test_linear_probe_loads_pretraining_and_stays_frozen(kind, tmp_path):
     assert not torch.equal(model.head.layers.head.weight, head_weight)
     metrics = runner.message_hub.get_scalar('val/accuracy/top1')
     assert metrics is not None
+
+
+def test_finetuning_loads_pretraining_and_trains_every_layer(tmp_path):
+    """The shape data's fine-tuning: the whole backbone of a pretraining
+    checkpoint, every layer trained, the stem's learning rate the lowest."""
+    from mmengine.runner import Runner
+    checkpoint = str(tmp_path / 'dilemma.pth')
+    state = tiny_pretraining_checkpoint('dilemma', checkpoint)
+    data_root = make_image_folder(
+        str(tmp_path / 'data'), num_classes=6, per_class=2, size=32)
+    cfg = load_config(FINETUNE_SHAPES)
+    cfg.merge_from_dict({
+        'model.backbone.init_cfg.checkpoint': checkpoint,
+        'model.backbone.arch.num_layers': 1,
+        'model.head.num_classes': 6,
+        'data_preprocessor.num_classes': 6,
+        'train_cfg.max_epochs': 1,
+        'work_dir': str(tmp_path / 'work'),
+    })
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].update(
+            batch_size=4, num_workers=0, persistent_workers=False)
+        cfg[loader].dataset.data_root = data_root
+    runner = Runner.from_cfg(cfg)
+    model = runner.model
+    runner._init_model_weights()
+    backbone = model.backbone.state_dict()
+    assert set(backbone) == {
+        k[len('backbone.'):]
+        for k in state if k.startswith('backbone.')
+    }
+    for key, value in backbone.items():
+        assert torch.equal(value, state[f'backbone.{key}']), key
+    optimizer = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+    scales = {g['param_name']: g['lr_scale'] for g in optimizer.param_groups}
+    stem = [v for k, v in scales.items() if 'patch_embed' in k]
+    assert stem and max(stem) < scales['backbone.layers.0.ffn.layers.1.weight']
+
+    runner.train()  # 3 iterations and a validation
+    for name, param in model.backbone.named_parameters():
+        # every trained tensor moved (the sin-cos positions are fixed)
+        assert param.requires_grad == (name != 'pos_embed'), name
+        if param.requires_grad:
+            assert not torch.equal(param, state[f'backbone.{name}']), name
+    assert runner.message_hub.get_scalar('val/accuracy/top1') is not None
 
 
 def test_linear_probe_on_the_patch_mean(tmp_path):

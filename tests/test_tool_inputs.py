@@ -365,9 +365,65 @@ def test_make_shapes_says_what_it_replaces(tmp_path, capsys):
         tool.main(['--out', str(tmp_path / 'mine'), '--num-train', '1'])
 
 
+def test_equal_time_finetune_adds_to_evaluated_seeds(tmp_path):
+    """FINETUNE=1 over an OUT_DIR whose evaluation is done fine-tunes the
+    same checkpoints (the random initialisation too) and nothing else; on a
+    fresh seed it pretrains, evaluates and fine-tunes; a second run skips;
+    a value other than 0 or 1 is refused."""
+    python_stub(tmp_path)
+    (tmp_path / 'shapes').mkdir()
+    out = tmp_path / 'runs'
+    checkpoints = {}
+    for method in ('dilemma-mocov3', 'random-init'):
+        run = out / method / 'seed0'
+        run.mkdir(parents=True)
+        for name in ('knn.json', 'probe.json', 'occlusion.json'):
+            (run / name).write_text('{}')
+        checkpoints[method] = run / 'random_init.pth'
+    pretrain = out / 'dilemma-mocov3' / 'seed0' / 'pretrain'
+    pretrain.mkdir()
+    checkpoints['dilemma-mocov3'] = pretrain / 'epoch_8.pth'
+    (pretrain / 'last_checkpoint').write_text(str(pretrain / 'epoch_8.pth'))
+    command = [
+        osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
+        str(out), '0'
+    ]
+    env = dict(
+        PYTHON=str(tmp_path / 'python'),
+        DATA=str(tmp_path / 'shapes'),
+        METHODS='dilemma-mocov3 random-init',
+        FINETUNE='1')
+    run_tool(command, env=env)
+    calls = (tmp_path / 'calls.txt').read_text().splitlines()
+    assert len(calls) == 4  # train and test of the fine-tuning, twice
+    for method, checkpoint in checkpoints.items():
+        run = out / method / 'seed0'
+        train, test = [c for c in calls if f'{run}/finetune' in c]
+        assert '-ft-coslr-5e_shapes.py --work-dir' in train
+        assert f'model.backbone.init_cfg.checkpoint={checkpoint} ' in train
+        assert test.startswith('tools/test.py') and 'x.pth' in test
+        assert (run / 'finetune.json').read_text() == '{}\n'
+
+    (tmp_path / 'calls.txt').unlink()
+    proc = run_tool(command, env=env)
+    assert 'dilemma-mocov3 seed 0: cls_token done before, skipped' in (
+        proc.stdout)
+    assert not (tmp_path / 'calls.txt').exists()
+
+    run_tool(command[:-1] + ['1'], env=dict(env, METHODS='dilemma-mocov3'))
+    calls = (tmp_path / 'calls.txt').read_text()
+    fresh = out / 'dilemma-mocov3' / 'seed1'
+    for step in (f'--work-dir {fresh}/pretrain', f'--out {fresh}/knn.json',
+                 f'--work-dir {fresh}/probe', f'--work-dir {fresh}/finetune'):
+        assert step in calls
+    assert (fresh / 'finetune.json').is_file()
+    proc = run_tool(command, env=dict(env, FINETUNE='yes'), check=False)
+    assert proc.returncode == 2 and 'FINETUNE=yes: give 1' in proc.stdout
+
+
 def test_summary_shows_patch_mean_columns_where_evaluated(tmp_path, capsys):
-    """FEATURE=patch_mean's k-NN and probe get two columns; without its
-    files the table is as it was."""
+    """FEATURE=patch_mean's k-NN and probe get two columns, FINETUNE=1's
+    top-1 one; without their files the table is as it was."""
     summarize = load_tool('tools/analysis_tools/summarize_equal_time.py')
 
     def write(path, **values):
@@ -408,6 +464,15 @@ def test_summary_shows_patch_mean_columns_where_evaluated(tmp_path, capsys):
     cells = [line.split(' | ') for line in after]
     assert [' | '.join(c[:5] + c[7:]) for c in cells[:1] + cells[2:]
             ] == before.splitlines()[:1] + before.splitlines()[2:]
+
+    # FINETUNE=1's fine-tuned top-1: one column more, after those.
+    write(tmp_path / 'mocov3/seed1/finetune.json', **{'accuracy/top1': 80.})
+    summarize.main([str(tmp_path)])
+    after = capsys.readouterr().out.splitlines()
+    assert '| linear top-1 (patch mean) | fine-tune top-1 | shuffle' in (
+        after[0])
+    assert '| 70.50 ± 0.71 | 80.00 ± 0.00 (1 of 2 seeds) | 20.00' in after[2]
+    assert '| - | - | 20.00' in after[3]
 
 
 def test_summary_reads_no_detection_from_a_run_with_nothing_misplaced(

@@ -37,6 +37,10 @@
 # PRETRAIN_OPTS adds --cfg-options to both pretrainings, one a word, e.g.
 # PRETRAIN_OPTS=default_hooks.checkpoint.max_keep_ckpts=-1 keeps every
 # epoch's checkpoint for a learning curve (knn_eval.py on each).
+# FINETUNE=1 also fine-tunes every checkpoint, the random initialisation
+# included, for 5 epochs (all layers; configs/benchmarks/*-ft-*_shapes.py)
+# into finetune/ and finetune.json: the paper's measure for DILEMMA + MAE.
+# A seed evaluated before gets only the fine-tuning, on its checkpoint.
 # Summarise with tools/analysis_tools/summarize_equal_time.py OUT_DIR.
 set -euo pipefail
 # Paths the caller typed mean what they mean in the caller's directory.
@@ -51,7 +55,14 @@ PY=${PYTHON:-.venv/bin/python}
 ALGO=${ALGO:-mocov3}
 BUDGET_S=${BUDGET_S:-900}
 PROBE=configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_1xb128-linear-coslr-5e_shapes.py
+FINETUNE_CFG=configs/benchmarks/vit-tiny-p8-convstem_dilemma-mocov3-8e-pre_1xb128-ft-coslr-5e_shapes.py
 FEATURE=${FEATURE:-cls_token}
+FINETUNE=${FINETUNE:-}
+case $FINETUNE in
+    ''|0|1) ;;
+    *) echo "FINETUNE=$FINETUNE: give 1 to fine-tune, 0 or nothing not to" >&2
+       exit 2 ;;
+esac
 # Per feature: the suffix of its files (the class token keeps the names of
 # the first runs) and the probe options that read it.
 case $FEATURE in
@@ -91,7 +102,10 @@ METHODS=${METHODS:-dilemma-$ALGO $ALGO random-init}
 for seed in $SEEDS; do
     for method in $METHODS; do
         run=$OUT/$method/seed$seed
-        if [ -f "$run/occlusion$suffix.json" ]; then
+        evaluated=false finetuned=true
+        [ -f "$run/occlusion$suffix.json" ] && evaluated=true
+        [ "$FINETUNE" = 1 ] && [ ! -f "$run/finetune.json" ] && finetuned=false
+        if $evaluated && $finetuned; then
             echo "$method seed $seed: $FEATURE done before, skipped"
             continue
         fi
@@ -117,28 +131,43 @@ for seed in $SEEDS; do
                 > "$run.pretrain.log" 2>&1
             ckpt=$(cat "$run/pretrain/last_checkpoint")
         fi
-        $PY tools/analysis_tools/knn_eval.py "${CONFIG[$method]}" "$ckpt" \
-            --feature "$FEATURE" --out "$run/knn$suffix.json" --cfg-options \
-            train_dataloader.dataset.data_root="$DATA" \
-            > "$run.knn$suffix.log" 2>&1
-        # $probe_feature is unquoted: one option a word.
-        probe_opts=(model.backbone.init_cfg.checkpoint="$ckpt"
-                    randomness.seed="$seed"
-                    train_dataloader.dataset.data_root="$DATA"
-                    val_dataloader.dataset.data_root="$DATA"
-                    test_dataloader.dataset.data_root="$DATA"
-                    $probe_feature)
-        probe=$run/probe$suffix
-        $PY tools/train.py $PROBE --work-dir "$probe" --force \
-            --cfg-options "${probe_opts[@]}" > "$run.probe$suffix.log" 2>&1
-        probe_ckpt=$(cat "$probe/last_checkpoint")
-        $PY tools/test.py $PROBE "$probe_ckpt" --work-dir "$probe" \
-            --cfg-options "${probe_opts[@]}" | tail -1 > "$probe.json"
-        $PY tools/analysis_tools/occlusion_eval.py $PROBE "$probe_ckpt" \
-            --mode both --out "$run/occlusion$suffix.png" --seed "$seed" \
-            --cfg-options "${probe_opts[@]}" \
-            > "$run.occlusion$suffix.log" 2>&1
-        echo "$method seed $seed ($FEATURE): $(grep -o '"knn_top1": [0-9.]*' \
-            "$run/knn$suffix.json"), probe $(cat "$probe.json")"
+        # The evaluations' options: this checkpoint, this seed, this data.
+        eval_opts=(model.backbone.init_cfg.checkpoint="$ckpt"
+                   randomness.seed="$seed"
+                   train_dataloader.dataset.data_root="$DATA"
+                   val_dataloader.dataset.data_root="$DATA"
+                   test_dataloader.dataset.data_root="$DATA")
+        if ! $evaluated; then
+            $PY tools/analysis_tools/knn_eval.py "${CONFIG[$method]}" \
+                "$ckpt" --feature "$FEATURE" --out "$run/knn$suffix.json" \
+                --cfg-options train_dataloader.dataset.data_root="$DATA" \
+                > "$run.knn$suffix.log" 2>&1
+            # $probe_feature is unquoted: one option a word.
+            probe_opts=("${eval_opts[@]}" $probe_feature)
+            probe=$run/probe$suffix
+            $PY tools/train.py $PROBE --work-dir "$probe" --force \
+                --cfg-options "${probe_opts[@]}" \
+                > "$run.probe$suffix.log" 2>&1
+            probe_ckpt=$(cat "$probe/last_checkpoint")
+            $PY tools/test.py $PROBE "$probe_ckpt" --work-dir "$probe" \
+                --cfg-options "${probe_opts[@]}" | tail -1 > "$probe.json"
+            $PY tools/analysis_tools/occlusion_eval.py $PROBE "$probe_ckpt" \
+                --mode both --out "$run/occlusion$suffix.png" \
+                --seed "$seed" --cfg-options "${probe_opts[@]}" \
+                > "$run.occlusion$suffix.log" 2>&1
+            echo "$method seed $seed ($FEATURE): $(grep -o \
+                '"knn_top1": [0-9.]*' "$run/knn$suffix.json"), probe \
+                $(cat "$probe.json")"
+        fi
+        if ! $finetuned; then
+            $PY tools/train.py $FINETUNE_CFG --work-dir "$run/finetune" \
+                --force --cfg-options "${eval_opts[@]}" \
+                > "$run.finetune.log" 2>&1
+            $PY tools/test.py $FINETUNE_CFG \
+                "$(cat "$run/finetune/last_checkpoint")" \
+                --work-dir "$run/finetune" --cfg-options "${eval_opts[@]}" |
+                tail -1 > "$run/finetune.json"
+            echo "$method seed $seed: fine-tune $(cat "$run/finetune.json")"
+        fi
     done
 done

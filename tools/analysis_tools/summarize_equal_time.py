@@ -2,7 +2,8 @@
 deviation over seeds of k-NN and linear-probe top-1, the pretraining wall
 time, and the occlusion curves (mean over seeds). Where runs were also
 evaluated on the mean of the patch tokens (``FEATURE=patch_mean``), its
-k-NN and probe top-1 get two columns more.
+k-NN and probe top-1 get two columns more; where they were fine-tuned
+(``FINETUNE=1``), the fine-tuned top-1 one more.
 
 Example::
 
@@ -18,10 +19,14 @@ import statistics
 from datetime import datetime
 from typing import Optional
 
-# The JSON files and keys of the patch-mean columns (FEATURE=patch_mean of
-# shapes_equal_time.sh): k-NN and linear-probe top-1.
-PATCH_MEAN_FILES = (('knn_patch_mean.json', 'knn_top1'),
-                    ('probe_patch_mean.json', 'accuracy/top1'))
+# The columns shown where any run has their JSON file: header, file, key.
+# FEATURE=patch_mean of shapes_equal_time.sh writes the first two,
+# FINETUNE=1 the third.
+OPTIONAL_COLUMNS = (
+    ('k-NN top-1 (patch mean)', 'knn_patch_mean.json', 'knn_top1'),
+    ('linear top-1 (patch mean)', 'probe_patch_mean.json', 'accuracy/top1'),
+    ('fine-tune top-1', 'finetune.json', 'accuracy/top1'),
+)
 
 
 def pretrain_minutes(log_path: str) -> float:
@@ -86,16 +91,12 @@ def main(argv=None) -> None:
         raise SystemExit(
             f'{args.out_dir}: no finished run (<method>/seed<n>/'
             'occlusion.json); give the OUT_DIR of shapes_equal_time.sh')
-    # The patch-mean columns, where FEATURE=patch_mean evaluated any run.
-    patch_mean = any(
-        glob.glob(osp.join(args.out_dir, '*', 'seed*', name))
-        for name, _ in PATCH_MEAN_FILES)
-    extra = ' k-NN top-1 (patch mean) | linear top-1 (patch mean) |'
+    columns = [(header, name, key) for header, name, key in OPTIONAL_COLUMNS
+               if glob.glob(osp.join(args.out_dir, '*', 'seed*', name))]
     print('| method | seeds | pretrain min | k-NN top-1 | linear top-1 |' +
-          (extra if patch_mean else '') +
+          ''.join(f' {header} |' for header, _, _ in columns) +
           ' shuffle drop 50 % / 90 % | detection AUC |')
-    print('|---|---|---:|---:|---:|' + ('---:|---:|' if patch_mean else '') +
-          '---:|---:|')
+    print('|---|---|---:|---:|---:|' + '---:|' * len(columns) + '---:|---:|')
     curves = {}
     for method_dir in sorted(glob.glob(osp.join(args.out_dir, '*/'))):
         method = osp.basename(osp.normpath(method_dir))
@@ -126,7 +127,7 @@ def main(argv=None) -> None:
         aucs = [a for a in map(final_detection_auc, runs) if a is not None]
         auc = mean_std(aucs) if aucs else '-'
         extra = ''.join(f' {optional_mean_std(runs, name, key)} |'
-                        for name, key in PATCH_MEAN_FILES if patch_mean)
+                        for _, name, key in columns)
         print(f'| {method} | {len(runs)} | {mean_std(minutes)} | '
               f'{mean_std(knn)} | {mean_std(probe)} |{extra} {drops[0]} / '
               f'{drops[1]} | {auc} |')
