@@ -155,9 +155,9 @@ for seed in $SEEDS; do
                 --mode both --out "$run/occlusion$suffix.png" \
                 --seed "$seed" --cfg-options "${probe_opts[@]}" \
                 > "$run.occlusion$suffix.log" 2>&1
-            echo "$method seed $seed ($FEATURE): $(grep -o \
-                '"knn_top1": [0-9.]*' "$run/knn$suffix.json"), probe \
-                $(cat "$probe.json")"
+            knn=$(grep -o '"knn_top1": [0-9.]*' "$run/knn$suffix.json")
+            echo "$method seed $seed ($FEATURE): $knn," \
+                "probe $(cat "$probe.json")"
         fi
         if ! $finetuned; then
             $PY tools/train.py $FINETUNE_CFG --work-dir "$run/finetune" \
