@@ -11,6 +11,8 @@
 # model.neck.use_bn=True (DINO's use_bn_in_head) gives it entropy 5.0 at
 # init and the loss falls to 5.7 in the first epoch, but it still
 # collapses in the second (screening runs in configs/dilemma/README.md).
+# More time does not help: DILEMMA + DINO at 4x the demo's budget (20
+# epochs) has loss_dino = ln 1024 from epoch 3 to the end.
 _base_ = ['./vit-tiny-p8-convstem.py', './dino_vit-p16.py']
 
 out_channels = 1024
