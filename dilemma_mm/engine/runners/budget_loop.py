@@ -36,7 +36,9 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
     epoch short of the budget with its schedule run out; ``'ceil'`` fits
     one epoch more and lets the budget cut it, so two runs given the same
     budget train for the same seconds (the learning rate is then stopped
-    within the last epoch of its cosine).
+    within the last epoch of its cosine). Either fit reads the first
+    epoch, start-up included: a run whose later epochs are faster ends
+    before the budget.
 
     Args:
         time_budget_s (float, optional): Seconds of training allowed.
