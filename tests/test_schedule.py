@@ -7,6 +7,7 @@ import json
 import os
 import os.path as osp
 import types
+import uuid
 
 import pytest
 from conftest import load_tool, run_tool
@@ -136,6 +137,10 @@ def test_train_epochs_refits_and_warns(tiny_image_folder, tmp_path):
 
 
 def toy_runner(work_dir, train_cfg, param_scheduler, name=None, **kwargs):
+    """A runner of the toy model. Its name is unique unless given: mmengine
+    shares one MessageHub between runners of the same name built within
+    the same second, and a fitted length read from another test's hub cut
+    a run short."""
     from mmengine.runner import Runner
     return Runner(
         model=ToyModel(),
@@ -150,7 +155,8 @@ def toy_runner(work_dir, train_cfg, param_scheduler, name=None, **kwargs):
         train_cfg=train_cfg,
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=3)),
         default_scope='dilemma_mm',
-        experiment_name=name or f'toy_{osp.basename(str(work_dir))}',
+        experiment_name=name
+        or f'toy_{osp.basename(str(work_dir))}_{uuid.uuid4().hex[:8]}',
         **kwargs)
 
 
