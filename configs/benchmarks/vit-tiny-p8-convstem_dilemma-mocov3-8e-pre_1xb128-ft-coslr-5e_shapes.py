@@ -15,6 +15,7 @@
 _base_ = [
     '../_base_/models/vit-tiny-p8-convstem.py',
     './_base_/datasets/shapes32_bs128.py',
+    './_base_/schedules/adamw_layer-decay-coslr-100e.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -35,19 +36,9 @@ model = dict(
             type='LabelSmoothLoss', label_smooth_val=0.1, mode='original'),
         init_cfg=[dict(type='TruncNormal', layer='Linear', std=2e-5)]))
 
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(
-        type='AdamW', lr=1e-3, weight_decay=0.05, betas=(0.9, 0.999)),
-    constructor='LearningRateDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(
-        layer_decay_rate=0.75,
-        custom_keys={
-            '.ln': dict(decay_mult=0.0),
-            '.bias': dict(decay_mult=0.0),
-            '.cls_token': dict(decay_mult=0.0),
-            '.pos_embed': dict(decay_mult=0.0)
-        }))
+# The ImageNet fine-tuning schedule (AdamW, wd 0.05, layer decay 0.75, no
+# decay on norms, biases and embeddings) at the supervised reference's lr.
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
 max_epochs = 5
 param_scheduler = [
     dict(
