@@ -207,10 +207,10 @@ def test_equal_time_by_a_shared_budget(tmp_path):
         assert not (tmp_path / f'bad{bad}').exists()
 
 
-def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
-    """FEATURE=patch_mean over an OUT_DIR whose class-token evaluation is
-    done: nothing is pretrained again (a resumed budgeted run would train
-    on), every output has a name of its own, and a second run skips."""
+def evaluated_out_dir(tmp_path):
+    """An OUT_DIR of shapes_equal_time.sh whose seed 0 of DILEMMA + MoCo v3
+    and random init is evaluated on the class token, with the stub python;
+    the checkpoint of each method."""
     python_stub(tmp_path)
     (tmp_path / 'shapes').mkdir()
     out = tmp_path / 'runs'
@@ -225,6 +225,14 @@ def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
     pretrain.mkdir()
     checkpoints['dilemma-mocov3'] = pretrain / 'epoch_8.pth'
     (pretrain / 'last_checkpoint').write_text(str(pretrain / 'epoch_8.pth'))
+    return out, checkpoints
+
+
+def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
+    """FEATURE=patch_mean over an OUT_DIR whose class-token evaluation is
+    done: nothing is pretrained again (a resumed budgeted run would train
+    on), every output has a name of its own, and a second run skips."""
+    out, checkpoints = evaluated_out_dir(tmp_path)
     before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
     command = [
         osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
@@ -238,7 +246,7 @@ def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
     run_tool(command, env=env)
 
     calls = (tmp_path / 'calls.txt').read_text()
-    assert f'--work-dir {pretrain} ' not in calls
+    assert f"--work-dir {out / 'dilemma-mocov3/seed0/pretrain'} " not in calls
     assert 'save_random_init' not in calls
     for method, checkpoint in checkpoints.items():
         run = out / method / 'seed0'
@@ -370,20 +378,7 @@ def test_equal_time_finetune_adds_to_evaluated_seeds(tmp_path):
     same checkpoints (the random initialisation too) and nothing else; on a
     fresh seed it pretrains, evaluates and fine-tunes; a second run skips;
     a value other than 0 or 1 is refused."""
-    python_stub(tmp_path)
-    (tmp_path / 'shapes').mkdir()
-    out = tmp_path / 'runs'
-    checkpoints = {}
-    for method in ('dilemma-mocov3', 'random-init'):
-        run = out / method / 'seed0'
-        run.mkdir(parents=True)
-        for name in ('knn.json', 'probe.json', 'occlusion.json'):
-            (run / name).write_text('{}')
-        checkpoints[method] = run / 'random_init.pth'
-    pretrain = out / 'dilemma-mocov3' / 'seed0' / 'pretrain'
-    pretrain.mkdir()
-    checkpoints['dilemma-mocov3'] = pretrain / 'epoch_8.pth'
-    (pretrain / 'last_checkpoint').write_text(str(pretrain / 'epoch_8.pth'))
+    out, checkpoints = evaluated_out_dir(tmp_path)
     command = [
         osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
         str(out), '0'
