@@ -183,33 +183,45 @@ def seconds_per_iteration(monkeypatch):
         types.SimpleNamespace(perf_counter=lambda: next(clock)))
 
 
-def test_budget_fits_epochs_and_schedule(tmp_path, seconds_per_iteration):
-    """20 planned epochs of 4 iterations, a 29 s budget at 5 s an epoch
-    (22 s left after the first): the loop fits 5 epochs, and the learning
-    rate of every iteration is that of a run planned for 5 epochs."""
-    schedulers = [
-        dict(
-            type='LinearLR',
-            start_factor=0.01,
-            begin=0,
-            end=2,
-            convert_to_iter_based=True),
-        dict(
-            type='CosineAnnealingLR',
-            T_max=18,
-            begin=2,
-            end=20,
-            convert_to_iter_based=True),
-    ]
+# 20 planned epochs: a warm-up of 2, then a cosine.
+BUDGET_SCHEDULERS = [
+    dict(
+        type='LinearLR',
+        start_factor=0.01,
+        begin=0,
+        end=2,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=18,
+        begin=2,
+        end=20,
+        convert_to_iter_based=True),
+]
+
+
+def budget_run(work_dir, **loop):
+    """Train the toy runner 20 planned epochs with a 29 s budget fitted
+    after the first; the runner and the learning rates it went through."""
     runner = toy_runner(
-        tmp_path / 'budget',
+        work_dir,
         dict(
             type='BudgetEpochBasedTrainLoop',
             max_epochs=20,
             time_budget_s=29,
-            fit_schedule=True), schedulers)
-    budget = LrRecorder(runner)
+            fit_schedule=True,
+            **loop), BUDGET_SCHEDULERS)
+    lrs = LrRecorder(runner)
     runner.train()
+    return runner, lrs
+
+
+def test_budget_fits_epochs_and_schedule(tmp_path, seconds_per_iteration):
+    """20 planned epochs of 4 iterations, a 29 s budget at 5 s an epoch
+    (22 s left after the first): the loop fits 5 epochs, and the learning
+    rate of every iteration is that of a run planned for 5 epochs."""
+    runner, budget = budget_run(tmp_path / 'budget')
+    schedulers = BUDGET_SCHEDULERS
     assert runner.epoch == 5 and runner.iter == 20
     ckpt = load(str(tmp_path / 'budget' / 'epoch_5.pth'))  # the last saved
     assert ckpt['message_hub']['runtime_info'][FITTED_EPOCHS_KEY] == 5
@@ -228,21 +240,8 @@ def test_ceil_rounding_lets_the_budget_cut_the_last_epoch(
     """The run above with fit_rounding='ceil': 22 s left at 5 s an epoch
     fit 4.4 epochs, so 6 are planned and the budget stops the sixth; up to
     there the learning rate is that of a run planned for 6 epochs."""
-    schedulers = [
-        dict(type='LinearLR', start_factor=0.01, begin=0, end=2),
-        dict(type='CosineAnnealingLR', T_max=18, begin=2, end=20),
-    ]
-    schedulers = [dict(s, convert_to_iter_based=True) for s in schedulers]
-    runner = toy_runner(
-        tmp_path / 'budget',
-        dict(
-            type='BudgetEpochBasedTrainLoop',
-            max_epochs=20,
-            time_budget_s=29,
-            fit_schedule=True,
-            fit_rounding='ceil'), schedulers)
-    budget = LrRecorder(runner)
-    runner.train()
+    runner, budget = budget_run(tmp_path / 'budget', fit_rounding='ceil')
+    schedulers = BUDGET_SCHEDULERS
     assert runner.train_loop.max_epochs == 6
     assert 20 < runner.iter < 24  # stopped inside the sixth epoch
     stop = load(str(tmp_path / 'budget' / f'budget_iter_{runner.iter}.pth'))
