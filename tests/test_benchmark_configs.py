@@ -133,40 +133,48 @@ def tiny_pretraining_checkpoint(kind: str, path: str) -> dict:
     return state
 
 
-@pytest.mark.parametrize('kind', ['dilemma', 'mocov3'])
-def test_linear_probe_loads_pretraining_and_stays_frozen(kind, tmp_path):
+def shapes_benchmark_runner(config, kind, tmp_path, options=None):
+    """A runner of a shape-data benchmark config on a 1-layer ``kind``
+    pretraining checkpoint and a generated 6-class folder, its weights
+    initialised; checks that the whole backbone (the fixed sin-cos
+    position embeddings too) is the checkpoint's and nothing else was
+    taken. Returns the runner and the checkpoint's state dict."""
     from mmengine.runner import Runner
     checkpoint = str(tmp_path / f'{kind}.pth')
     state = tiny_pretraining_checkpoint(kind, checkpoint)
     data_root = make_image_folder(
         str(tmp_path / 'data'), num_classes=6, per_class=2, size=32)
-
-    cfg = load_config(LINEAR_SHAPES)
+    cfg = load_config(config)
     cfg.merge_from_dict({
         'model.backbone.init_cfg.checkpoint': checkpoint,
         'model.backbone.arch.num_layers': 1,
-        'model.backbone.frozen_stages': 1,
         'model.head.num_classes': 6,
         'data_preprocessor.num_classes': 6,
         'train_cfg.max_epochs': 1,
         'work_dir': str(tmp_path / 'work'),
+        **(options or {}),
     })
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].update(
             batch_size=4, num_workers=0, persistent_workers=False)
         cfg[loader].dataset.data_root = data_root
     runner = Runner.from_cfg(cfg)
-    model = runner.model
     runner._init_model_weights()
-    backbone = model.backbone.state_dict()
-    # Every backbone tensor (the fixed sin-cos position embeddings too) is
-    # the online encoder's of the checkpoint; nothing else was taken.
+    backbone = runner.model.backbone.state_dict()
     assert set(backbone) == {
         k[len('backbone.'):]
         for k in state if k.startswith('backbone.')
     }
     for key, value in backbone.items():
         assert torch.equal(value, state[f'backbone.{key}']), key
+    return runner, state
+
+
+@pytest.mark.parametrize('kind', ['dilemma', 'mocov3'])
+def test_linear_probe_loads_pretraining_and_stays_frozen(kind, tmp_path):
+    runner, state = shapes_benchmark_runner(
+        LINEAR_SHAPES, kind, tmp_path, {'model.backbone.frozen_stages': 1})
+    model = runner.model
     # The head keeps its own initialisation (Normal, std 0.01, bias 0).
     head_weight = model.head.layers.head.weight.detach().clone()
     assert head_weight.shape == (6, 192)
@@ -185,34 +193,9 @@ def test_linear_probe_loads_pretraining_and_stays_frozen(kind, tmp_path):
 def test_finetuning_loads_pretraining_and_trains_every_layer(tmp_path):
     """The shape data's fine-tuning: the whole backbone of a pretraining
     checkpoint, every layer trained, the stem's learning rate the lowest."""
-    from mmengine.runner import Runner
-    checkpoint = str(tmp_path / 'dilemma.pth')
-    state = tiny_pretraining_checkpoint('dilemma', checkpoint)
-    data_root = make_image_folder(
-        str(tmp_path / 'data'), num_classes=6, per_class=2, size=32)
-    cfg = load_config(FINETUNE_SHAPES)
-    cfg.merge_from_dict({
-        'model.backbone.init_cfg.checkpoint': checkpoint,
-        'model.backbone.arch.num_layers': 1,
-        'model.head.num_classes': 6,
-        'data_preprocessor.num_classes': 6,
-        'train_cfg.max_epochs': 1,
-        'work_dir': str(tmp_path / 'work'),
-    })
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].update(
-            batch_size=4, num_workers=0, persistent_workers=False)
-        cfg[loader].dataset.data_root = data_root
-    runner = Runner.from_cfg(cfg)
-    model = runner.model
-    runner._init_model_weights()
-    backbone = model.backbone.state_dict()
-    assert set(backbone) == {
-        k[len('backbone.'):]
-        for k in state if k.startswith('backbone.')
-    }
-    for key, value in backbone.items():
-        assert torch.equal(value, state[f'backbone.{key}']), key
+    runner, state = shapes_benchmark_runner(FINETUNE_SHAPES, 'dilemma',
+                                            tmp_path)
+    model, cfg = runner.model, runner.cfg
     optimizer = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
     scales = {g['param_name']: g['lr_scale'] for g in optimizer.param_groups}
     stem = [v for k, v in scales.items() if 'patch_embed' in k]
