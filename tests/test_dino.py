@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torch.multiprocessing as mp
+import torch.nn.functional as F
 from conftest import REPO_ROOT, run_tool
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
@@ -21,6 +22,7 @@ from tiny_models import (ARCH, DIMS, SeqLenRecorder, build, load_weights,
 from dilemma_mm.engine.hooks import DINOTeacherTempWarmupHook
 from dilemma_mm.models.algorithms import DINO, DilemmaDINO, TokenLayout
 from dilemma_mm.models.heads import DINOHead
+from dilemma_mm.models.utils import koleo_loss
 from dilemma_mm.registry import TRANSFORMS
 
 SHAPES_DINO = ('configs/dino/'
@@ -155,6 +157,107 @@ def test_loss_pairs_different_crops_only():
     assert len(pairs) == 6
     expected = sum(cross_entropy(t, s) for t, s in pairs) / len(pairs)
     torch.testing.assert_close(head.loss(student, teacher), expected)
+
+
+def test_sinkhorn_knopp_shares_prototypes_equally():
+    """Each view's teacher distribution sums to 1 and, once converged, every
+    prototype gets 1 / K of the batch."""
+    head = DINOHead(
+        out_channels=6,
+        teacher_temp=0.5,
+        centering='sinkhorn_knopp',
+        sinkhorn_iterations=50)
+    probs = head.sinkhorn_knopp(torch.randn(12, 6))
+    torch.testing.assert_close(probs.sum(1), torch.ones(12))
+    torch.testing.assert_close(
+        probs.sum(0), torch.full((6, ), 2.), atol=1e-3, rtol=0)
+
+
+def test_sinkhorn_knopp_removes_what_every_image_shares():
+    """A score every image shares (a random ViT's near-identical class
+    tokens) does not move the Sinkhorn-Knopp teacher, where the running
+    centre, still far from the batch mean, lets it make every image's
+    teacher the same."""
+    differences = 0.3 * torch.randn(10, 8)
+    shared = torch.zeros(1, 8)
+    shared[0, 3] = 5.
+    sinkhorn = DINOHead(
+        out_channels=8, teacher_temp=0.1, centering='sinkhorn_knopp')
+    torch.testing.assert_close(
+        sinkhorn.sinkhorn_knopp(differences + shared),
+        sinkhorn.sinkhorn_knopp(differences))
+    # the same views through the running centre (0 at the start)
+    centred = DINOHead(out_channels=8, teacher_temp=0.1)
+    student = [torch.zeros(10, 8)] * 2
+    shared_argmax = shared.argmax()
+    centred.loss(student, [differences + shared] * 2)  # the centre moves
+    probs = torch.softmax((differences + shared - centred.center) / 0.1, -1)
+    assert (probs.argmax(1) == shared_argmax).all()
+    assert (sinkhorn.sinkhorn_knopp(differences + shared).argmax(1)
+            != shared_argmax).any()
+
+
+def test_sinkhorn_knopp_loss_is_cross_entropy_to_its_teacher():
+    head = DINOHead(
+        out_channels=8,
+        student_temp=0.1,
+        teacher_temp=0.05,
+        centering='sinkhorn_knopp')
+    teacher = [torch.randn(5, 8), torch.randn(5, 8)]
+    student = [torch.randn(5, 8) for _ in range(3)]
+    targets = head.sinkhorn_knopp(torch.cat(teacher)).chunk(2)
+    expected = sum(
+        -(targets[t] * torch.log_softmax(student[s] / 0.1, -1)).sum(-1).mean()
+        for t in range(2) for s in range(3) if s != t) / 4
+    torch.testing.assert_close(head.loss(student, teacher), expected)
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(centering='softmax'), 'centering'),
+    (dict(centering='sinkhorn_knopp',
+          sinkhorn_iterations=0), 'sinkhorn_iterations'),
+])
+def test_head_rejects_bad_centering(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DINOHead(out_channels=8, **kwargs)
+
+
+def test_koleo_repels_the_nearest_neighbours():
+    """KoLeo is higher for a batch with a near-duplicate, and a gradient
+    step on it moves the duplicates apart."""
+    spread = torch.cat([torch.eye(4), -torch.eye(4)])  # neighbours at 1.41
+    duplicated = spread.clone()
+    duplicated[1] = spread[0] + torch.tensor([0., 0.01, 0.01, 0.])
+    assert koleo_loss(duplicated) > koleo_loss(spread) + 1.
+    features = duplicated.clone().requires_grad_()
+    koleo_loss(features).backward()
+    with torch.no_grad():
+        stepped = F.normalize(features - 0.01 * features.grad, dim=1)
+    before = (F.normalize(duplicated, dim=1)[0] -
+              F.normalize(duplicated, dim=1)[1]).norm()
+    assert (stepped[0] - stepped[1]).norm() > before
+    with pytest.raises(ValueError, match='N >= 2'):
+        koleo_loss(torch.randn(1, 4))
+
+
+def test_koleo_weight_adds_its_loss_on_global_views():
+    torch.manual_seed(0)
+    plain = build(dino_cfg())
+    torch.manual_seed(0)
+    with_koleo = build(dict(dino_cfg(), koleo_weight=0.5))
+    data = plain.data_preprocessor(batch(drop_ratio=0.), True)
+    torch.manual_seed(1)
+    losses = with_koleo.loss(data['inputs'], data['data_samples'])
+    torch.manual_seed(1)
+    plain_losses = plain.loss(data['inputs'], data['data_samples'])
+    assert 'loss_koleo' not in plain_losses
+    torch.testing.assert_close(losses['loss_dino'], plain_losses['loss_dino'])
+    with torch.no_grad():
+        features = plain.backbone(torch.cat(data['inputs'][:2]))[-1]
+    expected = sum(koleo_loss(f) for f in features.chunk(2)) / 2
+    torch.testing.assert_close(losses['loss_koleo'], 0.5 * expected)
+    with pytest.raises(ValueError, match='koleo_weight'):
+        build(dict(dino_cfg(), koleo_weight=-1.))
 
 
 def test_teacher_temperature_schedule_and_hook():
@@ -374,6 +477,38 @@ def test_two_processes_share_the_centre(tmp_path):
     torch.testing.assert_close(ranks[0]['center'],
                                (1 - 0.9) * scores.mean(0, keepdim=True))
     assert not torch.equal(ranks[0]['scores'], ranks[1]['scores'])
+
+
+def _sinkhorn_on_rank(rank: int, port: int, out_dir: str) -> None:
+    """Sinkhorn-Knopp of this rank's half of a fixed batch of scores."""
+    import torch.distributed as torch_dist
+    torch.set_num_threads(1)
+    torch_dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
+    scores = torch.randn(12, 6, generator=torch.Generator().manual_seed(0))
+    head = DINOHead(
+        out_channels=6, teacher_temp=0.2, centering='sinkhorn_knopp')
+    probs = head.sinkhorn_knopp(scores.chunk(2)[rank])
+    torch.save(probs, os.path.join(out_dir, f'sinkhorn{rank}.pth'))
+    torch_dist.destroy_process_group()
+
+
+def test_two_processes_share_out_the_prototypes_over_the_global_batch(
+        tmp_path):
+    """Two processes with half a batch each get the rows one process gets
+    from the whole batch: the prototypes' shares are global."""
+    mp.start_processes(
+        _sinkhorn_on_rank,
+        args=(_free_port(), str(tmp_path)),
+        nprocs=2,
+        join=True,
+        start_method='fork')
+    halves = [torch.load(tmp_path / f'sinkhorn{r}.pth') for r in range(2)]
+    scores = torch.randn(12, 6, generator=torch.Generator().manual_seed(0))
+    whole = DINOHead(
+        out_channels=6, teacher_temp=0.2,
+        centering='sinkhorn_knopp').sinkhorn_knopp(scores)
+    torch.testing.assert_close(torch.cat(halves), whole)
 
 
 def test_train_tool_runs_dilemma_dino_with_its_hooks(tiny_image_folder,

@@ -7,7 +7,7 @@ from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
 from dilemma_mm.registry import MODELS
-from ..utils import ForeachCosineEMA
+from ..utils import ForeachCosineEMA, koleo_loss
 from .view_groups import group_by_size
 
 
@@ -38,6 +38,10 @@ class DINO(BaseSelfSupervisor):
             the global views the teacher sees. Defaults to 2.
         freeze_last_layer_epochs (int): Epochs without gradient at the last
             layer. Defaults to 1.
+        koleo_weight (float): Weight of DINOv2's KoLeo term
+            (:func:`koleo_loss`) on the student's backbone features of each
+            global view, logged as ``loss_koleo``; 0 leaves it out.
+            Defaults to 0.
         pretrained (str, optional): Pretrained checkpoint path.
             Defaults to None.
         data_preprocessor (dict, optional): Config of the data preprocessor.
@@ -53,6 +57,7 @@ class DINO(BaseSelfSupervisor):
                  base_momentum: float = 0.004,
                  num_global_crops: int = 2,
                  freeze_last_layer_epochs: int = 1,
+                 koleo_weight: float = 0.,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -68,6 +73,9 @@ class DINO(BaseSelfSupervisor):
         self.teacher.eval()
         self.num_global_crops = num_global_crops
         self.freeze_last_layer_epochs = freeze_last_layer_epochs
+        if koleo_weight < 0:
+            raise ValueError(f'koleo_weight must be >= 0, got {koleo_weight}.')
+        self.koleo_weight = koleo_weight
 
     def train(self, mode: bool = True) -> 'DINO':
         """Set the mode of the student; the teacher stays in eval mode (no
@@ -125,4 +133,10 @@ class DINO(BaseSelfSupervisor):
         losses['loss_dino'] = self.head.loss(
             student_scores.chunk(len(inputs)),
             teacher_scores.chunk(self.num_global_crops))
+        if self.koleo_weight > 0:
+            global_features = features[:len(global_views)].chunk(
+                self.num_global_crops)  # (B, C) per global view
+            losses['loss_koleo'] = self.koleo_weight * sum(
+                koleo_loss(view_features)
+                for view_features in global_features) / len(global_features)
         return losses
