@@ -10,7 +10,9 @@
 # Every stage has its own time limit and appends to OUT_DIR/summary.txt, so
 # a stage that fails or hangs does not hide the others. Sizes can be shrunk
 # (e.g. to try it on a CPU): BENCH_BATCH_S, BENCH_BATCH_B, BENCH_BATCH_DINO,
-# TRAIN_BATCH, TRAIN_IMAGES_PER_CLASS, WORKERS, and SKIP_BENCH=1.
+# TRAIN_BATCH, TRAIN_IMAGES_PER_CLASS, WORKERS, and SKIP_BENCH=1; TRAIN_OPTS
+# adds space-separated --cfg-options to both training runs (e.g. a smaller
+# image: model.backbone.img_size=64 and the crops' scale).
 # On one H100 80GB (torch 2.11, --amp) this gave MoCo v3 ViT-S 1.32x,
 # ViT-B 1.58x and DINO ViT-S 0.85x, and trained at 0.16 s per iteration
 # (README, Throughput).
@@ -74,6 +76,8 @@ OPTIONS=(train_dataloader.dataset.data_root="$DATA"
          train_dataloader.batch_size="${TRAIN_BATCH:-256}"
          train_dataloader.num_workers="${WORKERS:-8}"
          default_hooks.logger.interval=3 default_hooks.checkpoint.interval=1)
+read -r -a TRAIN_OPTIONS <<< "${TRAIN_OPTS:-}"
+OPTIONS+=(${TRAIN_OPTIONS[@]+"${TRAIN_OPTIONS[@]}"})
 log "train 2 epochs with --amp"
 timeout 300 bash tools/dist_train.sh $CONFIG 1 --amp --work-dir "$OUT/train" \
     --cfg-options "${OPTIONS[@]}" train_cfg.max_epochs=2 > "$OUT/train.log" 2>&1
