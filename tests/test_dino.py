@@ -210,6 +210,8 @@ def test_sinkhorn_knopp_loss_is_cross_entropy_to_its_teacher():
         -(targets[t] * torch.log_softmax(student[s] / 0.1, -1)).sum(-1).mean()
         for t in range(2) for s in range(3) if s != t) / 4
     torch.testing.assert_close(head.loss(student, teacher), expected)
+    # no running centre to keep (and no all_reduce for it)
+    assert not head.center.any()
 
 
 @pytest.mark.parametrize('kwargs,match', [
@@ -435,15 +437,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _init_gloo(rank: int, port: int) -> None:
+    """Join a two-process gloo group on this machine, one thread each."""
+    torch.set_num_threads(1)
+    torch.distributed.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
+
+
+def _run_on_two_ranks(target, tmp_path) -> None:
+    """``target(rank, port, out_dir)`` in two forked processes (no
+    re-import: seconds, not tens)."""
+    mp.start_processes(
+        target,
+        args=(_free_port(), str(tmp_path)),
+        nprocs=2,
+        join=True,
+        start_method='fork')
+
+
 def _train_step_on_rank(rank: int, port: int, out_dir: str) -> None:
     """One DDP train step of DILEMMA + DINO on this rank's own crops."""
     import torch.distributed as torch_dist
     from mmengine.model import MMDistributedDataParallel
 
     import dilemma_mm  # noqa: F401
-    torch.set_num_threads(1)
-    torch_dist.init_process_group(
-        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
+    _init_gloo(rank, port)
     model = build(dino_cfg('DilemmaDINO', 'DilemmaViT'))
     ddp = MMDistributedDataParallel(
         module=model, find_unused_parameters=True)  # frozen last layer
@@ -462,12 +480,7 @@ def _train_step_on_rank(rank: int, port: int, out_dir: str) -> None:
 
 
 def test_two_processes_share_the_centre(tmp_path):
-    mp.start_processes(
-        _train_step_on_rank,
-        args=(_free_port(), str(tmp_path)),
-        nprocs=2,
-        join=True,
-        start_method='fork')  # no re-import: seconds, not tens
+    _run_on_two_ranks(_train_step_on_rank, tmp_path)
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
     torch.testing.assert_close(ranks[0]['center'], ranks[1]['center'])
     torch.testing.assert_close(ranks[0]['cls_token'], ranks[1]['cls_token'])
@@ -481,28 +494,20 @@ def test_two_processes_share_the_centre(tmp_path):
 
 def _sinkhorn_on_rank(rank: int, port: int, out_dir: str) -> None:
     """Sinkhorn-Knopp of this rank's half of a fixed batch of scores."""
-    import torch.distributed as torch_dist
-    torch.set_num_threads(1)
-    torch_dist.init_process_group(
-        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
+    _init_gloo(rank, port)
     scores = torch.randn(12, 6, generator=torch.Generator().manual_seed(0))
     head = DINOHead(
         out_channels=6, teacher_temp=0.2, centering='sinkhorn_knopp')
     probs = head.sinkhorn_knopp(scores.chunk(2)[rank])
     torch.save(probs, os.path.join(out_dir, f'sinkhorn{rank}.pth'))
-    torch_dist.destroy_process_group()
+    torch.distributed.destroy_process_group()
 
 
 def test_two_processes_share_out_the_prototypes_over_the_global_batch(
         tmp_path):
     """Two processes with half a batch each get the rows one process gets
     from the whole batch: the prototypes' shares are global."""
-    mp.start_processes(
-        _sinkhorn_on_rank,
-        args=(_free_port(), str(tmp_path)),
-        nprocs=2,
-        join=True,
-        start_method='fork')
+    _run_on_two_ranks(_sinkhorn_on_rank, tmp_path)
     halves = [torch.load(tmp_path / f'sinkhorn{r}.pth') for r in range(2)]
     scores = torch.randn(12, 6, generator=torch.Generator().manual_seed(0))
     whole = DINOHead(
