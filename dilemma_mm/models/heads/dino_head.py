@@ -103,8 +103,7 @@ class DINOHead(BaseModule):
             for t, teacher_p in enumerate(teacher_probs)
             for s, student_logp in enumerate(student_log_probs) if s != t
         ]
-        if self.centering == 'center':  # Sinkhorn-Knopp reads no centre
-            self.update_center(torch.cat(list(teacher_scores)))
+        self.update_center(torch.cat(list(teacher_scores)))
         return sum(cross_entropies) / len(cross_entropies)
 
     @torch.no_grad()
