@@ -4,13 +4,11 @@ import copy
 import os
 import os.path as osp
 import re
-import socket
 import types
 
 import numpy as np
 import pytest
 import torch
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 from conftest import REPO_ROOT, run_tool
 from mmengine.config import Config
@@ -18,6 +16,7 @@ from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import init_default_scope
 from tiny_models import (ARCH, DIMS, SeqLenRecorder, build, load_weights,
                          make_batch)
+from two_ranks import init_gloo, run_on_two_ranks
 
 from dilemma_mm.engine.hooks import DINOTeacherTempWarmupHook
 from dilemma_mm.models.algorithms import DINO, DilemmaDINO, TokenLayout
@@ -429,37 +428,13 @@ def test_misplacement_loss_averages_crops_not_groups():
                                torch.tensor(np.log(2.), dtype=torch.float))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _init_gloo(rank: int, port: int) -> None:
-    """Join a two-process gloo group on this machine, one thread each."""
-    torch.set_num_threads(1)
-    torch.distributed.init_process_group(
-        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
-
-
-def _run_on_two_ranks(target, tmp_path) -> None:
-    """``target(rank, port, out_dir)`` in two forked processes (no
-    re-import: seconds, not tens)."""
-    mp.start_processes(
-        target,
-        args=(_free_port(), str(tmp_path)),
-        nprocs=2,
-        join=True,
-        start_method='fork')
-
-
 def _train_step_on_rank(rank: int, port: int, out_dir: str) -> None:
     """One DDP train step of DILEMMA + DINO on this rank's own crops."""
     import torch.distributed as torch_dist
     from mmengine.model import MMDistributedDataParallel
 
     import dilemma_mm  # noqa: F401
-    _init_gloo(rank, port)
+    init_gloo(rank, port)
     model = build(dino_cfg('DilemmaDINO', 'DilemmaViT'))
     ddp = MMDistributedDataParallel(
         module=model, find_unused_parameters=True)  # frozen last layer
@@ -478,7 +453,7 @@ def _train_step_on_rank(rank: int, port: int, out_dir: str) -> None:
 
 
 def test_two_processes_share_the_centre(tmp_path):
-    _run_on_two_ranks(_train_step_on_rank, tmp_path)
+    run_on_two_ranks(_train_step_on_rank, tmp_path)
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
     torch.testing.assert_close(ranks[0]['center'], ranks[1]['center'])
     torch.testing.assert_close(ranks[0]['cls_token'], ranks[1]['cls_token'])
@@ -492,7 +467,7 @@ def test_two_processes_share_the_centre(tmp_path):
 
 def _sinkhorn_on_rank(rank: int, port: int, out_dir: str) -> None:
     """Sinkhorn-Knopp of this rank's half of a fixed batch of scores."""
-    _init_gloo(rank, port)
+    init_gloo(rank, port)
     scores = torch.randn(12, 6, generator=torch.Generator().manual_seed(0))
     head = DINOHead(
         out_channels=6, teacher_temp=0.2, centering='sinkhorn_knopp')
@@ -505,7 +480,7 @@ def test_two_processes_share_out_the_prototypes_over_the_global_batch(
         tmp_path):
     """Two processes with half a batch each get the rows one process gets
     from the whole batch: the prototypes' shares are global."""
-    _run_on_two_ranks(_sinkhorn_on_rank, tmp_path)
+    run_on_two_ranks(_sinkhorn_on_rank, tmp_path)
     halves = [torch.load(tmp_path / f'sinkhorn{r}.pth') for r in range(2)]
     scores = torch.randn(12, 6, generator=torch.Generator().manual_seed(0))
     whole = DINOHead(

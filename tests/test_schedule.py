@@ -2,7 +2,6 @@
 tools/train.py --epochs, the demo, the equal-time tools and the time-budget
 loop: warm-up kept (at most half the run), the rest stretched; a warning
 when max_epochs and the schedulers disagree."""
-import itertools
 import json
 import os
 import os.path as osp
@@ -14,9 +13,11 @@ from conftest import load_tool, run_tool
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from test_time_budget import ToyDataset, ToyModel, load
+from two_ranks import init_gloo, run_on_two_ranks
 
 from dilemma_mm.engine.hooks import time_budget_hook
-from dilemma_mm.engine.runners.budget_loop import FITTED_EPOCHS_KEY
+from dilemma_mm.engine.runners.budget_loop import (FITTED_EPOCHS_KEY,
+                                                   BudgetEpochBasedTrainLoop)
 from dilemma_mm.engine.schedule import (fit_param_schedulers, fit_schedule,
                                         schedule_mismatch)
 from dilemma_mm.utils import load_config
@@ -173,14 +174,38 @@ class LrRecorder(Hook):
         self.lrs.append(round(runner.optim_wrapper.param_groups[0]['lr'], 12))
 
 
+class SteppingClock:
+    """``perf_counter`` of the time-budget hook that advances one second a
+    reading (an iteration costs one second, deterministically);
+    ``startup_s`` more seconds pass in the first epoch, as data workers
+    and first allocations take them in a real run."""
+
+    def __init__(self):
+        self.now = 0
+        self.startup_s = 0
+
+    def perf_counter(self):
+        self.now += 1
+        return self.now
+
+
+class StartUp(Hook):
+    """Spends the clock's ``startup_s`` when the first epoch begins."""
+
+    def __init__(self, clock):
+        self.clock = clock
+
+    def before_train_epoch(self, runner):
+        if runner.epoch == 0:
+            self.clock.now += self.clock.startup_s
+
+
 @pytest.fixture
 def seconds_per_iteration(monkeypatch):
-    """A clock of the time-budget hook that advances one second per
-    reading: an iteration costs one second, deterministically."""
-    clock = itertools.count()
-    monkeypatch.setattr(
-        time_budget_hook, 'time',
-        types.SimpleNamespace(perf_counter=lambda: next(clock)))
+    """The :class:`SteppingClock` of the time-budget hook."""
+    clock = SteppingClock()
+    monkeypatch.setattr(time_budget_hook, 'time', clock)
+    return clock
 
 
 # 20 planned epochs: a warm-up of 2, then a cosine.
@@ -200,38 +225,48 @@ BUDGET_SCHEDULERS = [
 ]
 
 
-def budget_run(work_dir, **loop):
-    """Train the toy runner 20 planned epochs with a 29 s budget fitted
-    after the first; the runner and the learning rates it went through."""
+def budget_run(work_dir, clock=None, budget_s=29, **loop):
+    """Train the toy runner 20 planned epochs with a ``budget_s`` budget
+    fitted after the first epoch (and the second: ``refit``); the runner
+    and the learning rates it went through."""
     runner = toy_runner(
         work_dir,
         dict(
             type='BudgetEpochBasedTrainLoop',
             max_epochs=20,
-            time_budget_s=29,
+            time_budget_s=budget_s,
             fit_schedule=True,
             **loop), BUDGET_SCHEDULERS)
     lrs = LrRecorder(runner)
+    if clock is not None:
+        runner.register_hook(StartUp(clock))
     runner.train()
     return runner, lrs
+
+
+def planned_lrs(work_dir, epochs):
+    """The learning rates of the toy runner planned for ``epochs``."""
+    planned = toy_runner(work_dir,
+                         dict(type='EpochBasedTrainLoop', max_epochs=epochs),
+                         fit_param_schedulers(BUDGET_SCHEDULERS, epochs))
+    lrs = LrRecorder(planned)
+    planned.train()
+    return lrs.lrs
 
 
 def test_budget_fits_epochs_and_schedule(tmp_path, seconds_per_iteration):
     """20 planned epochs of 4 iterations, a 29 s budget at 5 s an epoch
     (22 s left after the first): the loop fits 5 epochs, and the learning
-    rate of every iteration is that of a run planned for 5 epochs."""
-    runner, budget = budget_run(tmp_path / 'budget')
-    schedulers = BUDGET_SCHEDULERS
+    rate of every iteration is that of a run planned for 5 epochs. (No
+    refit: the toy clock counts its readings as seconds, so a second fit
+    would cost two.)"""
+    runner, budget = budget_run(tmp_path / 'budget', refit=False)
     assert runner.epoch == 5 and runner.iter == 20
     ckpt = load(str(tmp_path / 'budget' / 'epoch_5.pth'))  # the last saved
     assert ckpt['message_hub']['runtime_info'][FITTED_EPOCHS_KEY] == 5
 
-    planned = toy_runner(tmp_path / 'planned',
-                         dict(type='EpochBasedTrainLoop', max_epochs=5),
-                         fit_param_schedulers(schedulers, 5))
-    straight = LrRecorder(planned)
-    planned.train()
-    assert budget.lrs == straight.lrs
+    straight = planned_lrs(tmp_path / 'planned', 5)
+    assert budget.lrs == straight
     assert budget.lrs[-1] < 0.05 * max(budget.lrs)  # the cosine ran out
 
 
@@ -240,20 +275,73 @@ def test_ceil_rounding_lets_the_budget_cut_the_last_epoch(
     """The run above with fit_rounding='ceil': 22 s left at 5 s an epoch
     fit 4.4 epochs, so 6 are planned and the budget stops the sixth; up to
     there the learning rate is that of a run planned for 6 epochs."""
-    runner, budget = budget_run(tmp_path / 'budget', fit_rounding='ceil')
-    schedulers = BUDGET_SCHEDULERS
+    runner, budget = budget_run(
+        tmp_path / 'budget', fit_rounding='ceil', refit=False)
     assert runner.train_loop.max_epochs == 6
     assert 20 < runner.iter < 24  # stopped inside the sixth epoch
     stop = load(str(tmp_path / 'budget' / f'budget_iter_{runner.iter}.pth'))
     assert stop['message_hub']['runtime_info'][FITTED_EPOCHS_KEY] == 6
     assert stop['message_hub']['runtime_info']['time_spent_s'] >= 29
 
-    planned = toy_runner(tmp_path / 'planned',
-                         dict(type='EpochBasedTrainLoop', max_epochs=6),
-                         fit_param_schedulers(schedulers, 6))
-    straight = LrRecorder(planned)
-    planned.train()
-    assert budget.lrs == straight.lrs[:len(budget.lrs)]
+    straight = planned_lrs(tmp_path / 'planned', 6)
+    assert budget.lrs == straight[:len(budget.lrs)]
+
+
+@pytest.mark.parametrize('refit', [False, True])
+def test_refit_after_the_second_epoch_spends_the_budget(
+        tmp_path, seconds_per_iteration, refit):
+    """A first epoch slowed by 10 s of start-up (15 s against 5 s for the
+    next) makes a fit from it plan too few epochs, and the run ends well
+    before its 60 s budget. Fitting again from the second epoch plans the
+    epochs the rest allows, the budget cuts the last, and from then on
+    the learning rate is that of a run planned for that length."""
+    clock = seconds_per_iteration
+    clock.startup_s = 10
+    runner, budget = budget_run(
+        tmp_path / 'budget',
+        clock,
+        budget_s=60,
+        fit_rounding='ceil',
+        refit=refit)
+    spent = runner.message_hub.get_info('time_spent_s')
+    if not refit:
+        # 43 s left after 15: 2.9 epochs more, so 4 (ceil), all done early.
+        assert runner.train_loop.max_epochs == 4 and runner.iter == 16
+        assert spent < 40
+        return
+    # After epoch 2, 36 s left at 5 s an epoch: 7.2 more, so 10 planned,
+    # and the budget stops the tenth.
+    epochs = runner.train_loop.max_epochs
+    assert epochs == 10
+    assert spent >= 60 and 36 < runner.iter < 40
+    ckpt = load(str(tmp_path / 'budget' / f'budget_iter_{runner.iter}.pth'))
+    info = ckpt['message_hub']['runtime_info']
+    assert info[FITTED_EPOCHS_KEY] == 10
+    assert info['budget_fitted_after_epoch'] == 2
+    straight = planned_lrs(tmp_path / 'planned', epochs)
+    assert budget.lrs[8:] == straight[8:len(budget.lrs)]
+
+
+def _rank0_clock_on_rank(rank: int, port: int, out_dir: str) -> None:
+    """Each rank's own clock (rank 1 started 3 s later, its epoch looks
+    4 s shorter) goes into the fit; what the fit gets is written out."""
+    init_gloo(rank, port)
+    loop = types.SimpleNamespace(
+        time_budget_s=100.,
+        _clock=types.SimpleNamespace(spent_s=lambda: 30. - 3 * rank))
+    figures = BudgetEpochBasedTrainLoop._rank0_clock(loop, 20. - 4 * rank)
+    with open(osp.join(out_dir, f'rank{rank}.json'), 'w') as f:
+        json.dump(figures, f)
+
+
+def test_every_rank_fits_from_rank0_clock(tmp_path):
+    """Ranks start their clocks apart; fitted from their own, they could
+    plan different lengths and hang. Both get rank 0's epoch time and
+    seconds left."""
+    run_on_two_ranks(_rank0_clock_on_rank, tmp_path)
+    for rank in (0, 1):
+        with open(tmp_path / f'rank{rank}.json') as f:
+            assert json.load(f) == [20., 70.]
 
 
 def test_fit_rounding_is_checked(tmp_path):

@@ -25,9 +25,10 @@
 # fit_schedule=True), and the epochs above become caps (default in this
 # mode: 3x the configs' own). It plans one epoch more than fits whole and
 # the budget cuts it (fit_rounding=ceil), so both train S seconds, their
-# learning rates stopped within the last epoch of the cosine; a run whose
-# later epochs are faster than its first (start-up) ends early (MAE, 800 s:
-# 12.85 min against 13.28 for DILEMMA + MAE, cut by the budget).
+# learning rates stopped within the last epoch of the cosine. It fits
+# again after the second epoch, whose time has no start-up in it: fitted
+# from the first alone, a run whose later epochs are faster ended early
+# (MAE, 800 s: 12.85 min against 13.28 for DILEMMA + MAE).
 # A seed whose evaluation finished is skipped when the script runs again,
 # and a killed pretraining resumes.
 # FEATURE=patch_mean evaluates (k-NN, probe, occlusion) the mean of the

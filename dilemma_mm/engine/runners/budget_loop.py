@@ -1,7 +1,9 @@
 """An epoch-based train loop with a wall-clock budget in ``train_cfg``."""
 import copy
-from typing import Optional
+from typing import Optional, Tuple
 
+import torch
+from mmengine import dist
 from mmengine.runner import EpochBasedTrainLoop
 
 from dilemma_mm.engine.hooks.time_budget_hook import TimeBudgetHook
@@ -12,6 +14,9 @@ from dilemma_mm.registry import LOOPS
 # Message-hub key of the epochs the schedule was fitted to; saved in every
 # checkpoint, so a resumed run keeps the fitted length.
 FITTED_EPOCHS_KEY = 'budget_fitted_epochs'
+# ... and of the epoch whose time made that fit, so that a resumed run
+# refits after the second epoch only if it has not done so.
+FITTED_AFTER_KEY = 'budget_fitted_after_epoch'
 
 
 @LOOPS.register_module()
@@ -36,9 +41,12 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
     epoch short of the budget with its schedule run out; ``'ceil'`` fits
     one epoch more and lets the budget cut it, so two runs given the same
     budget train for the same seconds (the learning rate is then stopped
-    within the last epoch of its cosine). Either fit reads the first
-    epoch, start-up included: a run whose later epochs are faster ends
-    before the budget.
+    within the last epoch of its cosine). The first epoch's time includes
+    the start-up (data workers, first allocations), so with ``refit=True``
+    the loop fits again after the second epoch from that epoch's time
+    alone: a run whose later epochs are faster than its first no longer
+    ends before the budget. Every rank fits from rank 0's clock, so all
+    agree on the length.
 
     Args:
         time_budget_s (float, optional): Seconds of training allowed.
@@ -47,6 +55,8 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
             after the first epoch. Defaults to False.
         fit_rounding (str): ``'floor'`` (whole epochs) or ``'ceil'`` (the
             budget ends the last epoch). Defaults to ``'floor'``.
+        refit (bool): With ``fit_schedule``, fit again after the second
+            epoch from its time. Defaults to True.
         **kwargs: Arguments of :class:`EpochBasedTrainLoop`.
     """
 
@@ -57,6 +67,7 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
                  time_budget_s: Optional[float] = None,
                  fit_schedule: bool = False,
                  fit_rounding: str = 'floor',
+                 refit: bool = True,
                  **kwargs) -> None:
         super().__init__(runner, dataloader, max_epochs, **kwargs)
         if time_budget_s is not None and time_budget_s < 0:
@@ -70,6 +81,7 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
         self.time_budget_s = time_budget_s
         self.fit_schedule = fit_schedule
         self.fit_rounding = fit_rounding
+        self.refit = refit
         self._planned_epochs = self._max_epochs
         hooks = [h for h in runner.hooks if isinstance(h, TimeBudgetHook)]
         if not hooks:
@@ -99,11 +111,33 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
                 return
         # Fitted before the epoch's hooks, so that they see the new length
         # (the checkpoint hook saves the last epoch).
-        if (self.fit_schedule and
-                self.runner.message_hub.get_info(FITTED_EPOCHS_KEY) is None):
-            self._fit(self._clock.spent_s() - start)
+        if self._fits_now():
+            self._fit(*self._rank0_clock(self._clock.spent_s() - start))
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
+
+    def _fits_now(self) -> bool:
+        """Whether the epoch ending now is timed for a fit: the first, and
+        with ``refit`` the second (which may lengthen a run fitted to 2)."""
+        if not self.fit_schedule:
+            return False
+        hub = self.runner.message_hub
+        if hub.get_info(FITTED_EPOCHS_KEY) is None:
+            return True
+        # A checkpoint from before refits has the length but no epoch.
+        return (self.refit and hub.get_info(FITTED_AFTER_KEY) == 1
+                and self._epoch + 1 == 2)
+
+    def _rank0_clock(self, epoch_s: float) -> Tuple[float, float]:
+        """The epoch's seconds and the budget's seconds left, as rank 0
+        measured them: ranks start their clocks apart, and a fit that
+        differed between them would hang the first collective after it."""
+        left = self.time_budget_s - self._clock.spent_s()
+        if dist.get_world_size() > 1:
+            figures = torch.tensor([epoch_s, left], dtype=torch.float64)
+            dist.broadcast(figures, src=0)
+            epoch_s, left = figures.tolist()
+        return epoch_s, left
 
     def _set_max_epochs(self, epochs: int) -> None:
         self._max_epochs = epochs
@@ -114,22 +148,24 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
         for hook in self.runner.hooks:
             fit_hook_args(hook, epochs)
 
-    def _fit(self, epoch_s: float) -> None:
-        """Cut the run to the epochs the rest of the budget allows, and fit
-        the schedule to them."""
+    def _fit(self, epoch_s: float, left: float) -> None:
+        """Cut (or lengthen, on a refit) the run to the epochs the ``left``
+        seconds of the budget allow at ``epoch_s`` an epoch, and fit the
+        schedule to them."""
         done = self._epoch + 1
-        left = self.time_budget_s - self._clock.spent_s()
         whole, part = divmod(max(left, 0), max(epoch_s, 1e-9))
         fit = done + int(whole)
         cut = self.fit_rounding == 'ceil' and part > 0
-        epochs = max(done, min(self._max_epochs, fit + cut))
+        # The cap is the planned length, not one a first fit set.
+        epochs = max(done, min(self._planned_epochs, fit + cut))
         self.runner.message_hub.update_info(FITTED_EPOCHS_KEY, epochs)
+        self.runner.message_hub.update_info(FITTED_AFTER_KEY, done)
         ends = (f'the budget ends epoch {epochs}'
                 if cut and epochs == fit + 1 else 'whole epochs')
         self.runner.logger.info(
             f'Time budget: epoch {done} took {epoch_s:.1f} s, {left:.1f} s '
-            f'are left: {epochs} of {self._max_epochs} epochs fit ({ends}); '
-            f'schedule fitted to {epochs} epochs.')
+            f'are left: {epochs} of {self._planned_epochs} epochs fit '
+            f'({ends}); schedule fitted to {epochs} epochs.')
         if epochs == self._max_epochs:
             return
         self._set_max_epochs(epochs)
