@@ -21,6 +21,7 @@ from dilemma_mm.evaluation.knn import (build_cls_preprocessor,
                                        extract_features, gather_features,
                                        knn_classify, knn_evaluate,
                                        topk_accuracy, vit_feature)
+from dilemma_mm.evaluation.linear_probe import WEIGHT_DECAYS
 from dilemma_mm.registry import MODELS
 from dilemma_mm.utils import load_config
 
@@ -286,11 +287,17 @@ def test_knn_eval_tool(tmp_path):
         'tools/analysis_tools/knn_eval.py', CONFIG,
         str(tmp_path / 'bare.pth'), '--k', '3', '--temperature', '0.1',
         '--num-workers', '0', '--val-split', 'train', '--feature',
-        'patch_mean', '--out', patch_mean_out, '--cfg-options'
+        'patch_mean', '--linear', '--out', patch_mean_out, '--cfg-options'
     ] + options)
     assert 'k-NN (k=3, T=0.1): top-1 100.00' in proc.stdout
     assert 'patch_mean features of dimension 32' in proc.stdout
-    assert json.load(open(patch_mean_out))['feature'] == 'patch_mean'
+    assert 'linear (converged, weight decay' in proc.stdout
+    result = json.load(open(patch_mean_out))
+    assert result['feature'] == 'patch_mean'
+    assert result['linear_top1'] == 100.
+    assert set(
+        result['linear_holdout_top1']) == {str(wd)
+                                           for wd in WEIGHT_DECAYS}
 
     # Issue 11, probe 5: a 1-layer checkpoint on a 2-layer backbone is
     # refused with the keys named, or evaluated with --allow-partial and the

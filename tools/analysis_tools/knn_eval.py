@@ -5,7 +5,12 @@ validation images are classified by their k most similar bank entries
 (cosine similarity, votes weighted by exp(sim / T); k=20, T=0.07). The
 feature is the normed class token, or with ``--feature patch_mean`` the
 mean of the final-normed patch tokens (MAE's alternative; DILEMMA's loss
-trains the patch tokens, MAE's hardly the class token).
+trains the patch tokens, MAE's hardly the class token). With ``--linear``
+the same features also train a linear classifier to convergence
+(logistic regression by L-BFGS, its weight decay chosen on a held-out
+fifth of the training features; :mod:`dilemma_mm.evaluation.linear_probe`):
+the linear figure of the features themselves, where the few-epoch SGD
+probe (``configs/benchmarks/*-linear-*``) may stop before converging.
 
 Examples::
 
@@ -20,6 +25,8 @@ Examples::
     python tools/analysis_tools/knn_eval.py CONFIG CKPT --val-split test
     # the mean of the patch tokens instead of the class token
     python tools/analysis_tools/knn_eval.py CONFIG CKPT --feature patch_mean
+    # also a converged linear classifier on the same features
+    python tools/analysis_tools/knn_eval.py CONFIG CKPT --linear
 
 Datasets: the memory bank is the config's ``train_dataloader.dataset`` and
 the queries its ``val_dataloader.dataset`` if the config has one; otherwise
@@ -51,6 +58,7 @@ from dilemma_mm.evaluation.knn import (FEATURE_OUT_TYPES,
                                        build_cls_preprocessor,
                                        build_feature_backbone, eval_pipeline,
                                        extract_features, knn_evaluate)
+from dilemma_mm.evaluation.linear_probe import linear_probe_evaluate
 from dilemma_mm.utils import load_config
 
 
@@ -112,6 +120,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=float,
         help='crop / resize ratio of the default pipeline (default 0.875 '
         'from 128 px up, else 1)')
+    parser.add_argument(
+        '--linear',
+        action='store_true',
+        help='also fit a linear classifier to convergence on the same '
+        'features (L-BFGS logistic regression) and report its accuracy')
     parser.add_argument('--batch-size', type=positive(int), default=64)
     parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument(
@@ -229,6 +242,14 @@ def main(argv=None) -> dict:
     print(f'k-NN (k={k}, T={args.temperature}): '
           f'top-1 {metrics["top1"]:.2f}  top-5 {metrics["top5"]:.2f}  '
           f'({result["num_val"]} val / {result["num_train"]} train images)')
+    if args.linear:
+        linear = linear_probe_evaluate(*parts['train'], *parts['val'])
+        result.update({
+            f'linear_{key}': value
+            for key, value in linear.items()
+        })
+        print(f'linear (converged, weight decay {linear["weight_decay"]:g}):'
+              f' top-1 {linear["top1"]:.2f}  top-5 {linear["top5"]:.2f}')
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
