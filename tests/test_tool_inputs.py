@@ -115,7 +115,8 @@ elif args[0].endswith('train.py'):
     os.makedirs(work_dir, exist_ok=True)
     open(os.path.join(work_dir, 'last_checkpoint'), 'w').write('x.pth')
 elif args[0].endswith('knn_eval.py'):
-    json.dump(dict(knn_top1=1.0), open(after('--out'), 'w'))
+    linear = dict(linear_top1=2.0) if '--linear' in args else {{}}
+    json.dump(dict(knn_top1=1.0, **linear), open(after('--out'), 'w'))
 elif args[0].endswith('test.py'):
     print('{{}}')
 elif args[0].endswith('occlusion_eval.py'):
@@ -146,7 +147,7 @@ def test_shell_scripts_resolve_paths_in_the_callers_directory(tmp_path):
     assert os.listdir(caller / 'runs' / 'dilemma-mocov3')
     # The class token's files keep their names (FEATURE's default).
     run = caller / 'runs' / 'dilemma-mocov3' / 'seed0'
-    assert f'--feature cls_token --out {run}/knn.json ' in calls
+    assert f'--feature cls_token --linear --out {run}/knn.json ' in calls
     assert f'--work-dir {run}/probe --force' in calls
     assert f'--out {run}/occlusion.png ' in calls
     assert 'out_type' not in calls
@@ -207,10 +208,10 @@ def test_equal_time_by_a_shared_budget(tmp_path):
         assert not (tmp_path / f'bad{bad}').exists()
 
 
-def evaluated_out_dir(tmp_path):
+def evaluated_out_dir(tmp_path, knn='{"class token": 1, "linear_top1": 1}'):
     """An OUT_DIR of shapes_equal_time.sh whose seed 0 of DILEMMA + MoCo v3
-    and random init is evaluated on the class token, with the stub python;
-    the checkpoint of each method."""
+    and random init is evaluated on the class token (its k-NN file holds
+    ``knn``), with the stub python; the checkpoint of each method."""
     python_stub(tmp_path)
     (tmp_path / 'shapes').mkdir()
     out = tmp_path / 'runs'
@@ -218,7 +219,8 @@ def evaluated_out_dir(tmp_path):
     for method in ('dilemma-mocov3', 'random-init'):
         run = out / method / 'seed0'
         run.mkdir(parents=True)
-        for name in ('knn.json', 'probe.json', 'occlusion.json'):
+        (run / 'knn.json').write_text(knn)
+        for name in ('probe.json', 'occlusion.json'):
             (run / name).write_text('{"class token": 1}')
         checkpoints[method] = run / 'random_init.pth'
     pretrain = out / 'dilemma-mocov3' / 'seed0' / 'pretrain'
@@ -250,7 +252,7 @@ def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
     assert 'save_random_init' not in calls
     for method, checkpoint in checkpoints.items():
         run = out / method / 'seed0'
-        assert (f'{checkpoint} --feature patch_mean --out '
+        assert (f'{checkpoint} --feature patch_mean --linear --out '
                 f'{run}/knn_patch_mean.json ') in calls
         assert f'--work-dir {run}/probe_patch_mean --force' in calls
         assert f'--out {run}/occlusion_patch_mean.png ' in calls
@@ -271,6 +273,40 @@ def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
     proc = run_tool(command, env=dict(env, FEATURE='cls_mean'), check=False)
     assert proc.returncode == 2 and 'choose cls_token or patch_mean' in (
         proc.stdout)
+
+
+def test_equal_time_adds_the_converged_linear_to_evaluated_seeds(tmp_path):
+    """An OUT_DIR evaluated before knn_eval.py --linear: its k-NN runs again
+    with --linear on the same checkpoints, nothing else runs, and a second
+    run skips."""
+    out, checkpoints = evaluated_out_dir(tmp_path, knn='{"knn_top1": 1}')
+    command = [
+        osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
+        str(out), '0'
+    ]
+    env = dict(
+        PYTHON=str(tmp_path / 'python'),
+        DATA=str(tmp_path / 'shapes'),
+        METHODS='dilemma-mocov3 random-init')
+    proc = run_tool(command, env=env)
+    calls = (tmp_path / 'calls.txt').read_text().splitlines()
+    assert len(calls) == 2  # the k-NN of each method, nothing else
+    assert all(
+        c.startswith('tools/analysis_tools/knn_eval.py ') for c in calls)
+    for method, checkpoint in checkpoints.items():
+        run = out / method / 'seed0'
+        assert any(f'{checkpoint} --feature cls_token --linear --out '
+                   f'{run}/knn.json ' in c for c in calls)
+        assert json.loads((run / 'knn.json').read_text())['linear_top1'] == 2.
+        assert (run / 'probe.json').read_text() == '{"class token": 1}'
+    assert ('dilemma-mocov3 seed 0 (cls_token): converged linear '
+            '"linear_top1": 2.0') in proc.stdout
+
+    (tmp_path / 'calls.txt').unlink()
+    proc = run_tool(command, env=env)
+    assert 'dilemma-mocov3 seed 0: cls_token done before, skipped' in (
+        proc.stdout)
+    assert not (tmp_path / 'calls.txt').exists()
 
 
 def test_gpu_smoke_resolves_paths_in_the_callers_directory(tmp_path):
@@ -418,7 +454,8 @@ def test_equal_time_finetune_adds_to_evaluated_seeds(tmp_path):
 
 def test_summary_shows_patch_mean_columns_where_evaluated(tmp_path, capsys):
     """FEATURE=patch_mean's k-NN and probe get two columns, FINETUNE=1's
-    top-1 one; without their files the table is as it was."""
+    top-1 one, knn_eval.py --linear's one; without them the table is as it
+    was."""
     summarize = load_tool('tools/analysis_tools/summarize_equal_time.py')
 
     def write(path, **values):
@@ -468,6 +505,19 @@ def test_summary_shows_patch_mean_columns_where_evaluated(tmp_path, capsys):
         after[0])
     assert '| 70.50 ± 0.71 | 80.00 ± 0.00 (1 of 2 seeds) | 20.00' in after[2]
     assert '| - | - | 20.00' in after[3]
+
+    # knn_eval.py --linear's converged linear top-1, read from knn.json:
+    # a column after the SGD probe's, shown once any run has the key.
+    write(tmp_path / 'mocov3/seed0/knn.json', knn_top1=30., linear_top1=45.)
+    summarize.main([str(tmp_path)])
+    after = capsys.readouterr().out.splitlines()
+    assert after[0].startswith(
+        '| method | seeds | pretrain min | k-NN top-1 | linear top-1 | '
+        'converged linear top-1 | k-NN top-1 (patch mean) |')
+    assert after[2].startswith('| mocov3 | 2 | 0.00 ± 0.00 | 30.50 ± 0.71 | '
+                               '40.50 ± 0.71 | 45.00 ± 0.00 (1 of 2 seeds) |')
+    assert after[3].startswith('| random-init | 2 | 0.00 ± 0.00 | '
+                               '10.50 ± 0.71 | 20.50 ± 0.71 | - |')
 
 
 def test_summary_reads_no_detection_from_a_run_with_nothing_misplaced(

@@ -30,7 +30,9 @@
 # from the first alone, a run whose later epochs are faster ended early
 # (MAE, 800 s: 12.85 min against 13.28 for DILEMMA + MAE).
 # A seed whose evaluation finished is skipped when the script runs again,
-# and a killed pretraining resumes.
+# and a killed pretraining resumes. The k-NN also fits a converged linear
+# classifier on its features (knn_eval.py --linear); a seed evaluated
+# before that gets only this, on its checkpoint.
 # FEATURE=patch_mean evaluates (k-NN, probe, occlusion) the mean of the
 # final-normed patch tokens instead of the class token (FEATURE=cls_token,
 # the default), into files of their own (knn_patch_mean.json,
@@ -105,10 +107,13 @@ METHODS=${METHODS:-dilemma-$ALGO $ALGO random-init}
 for seed in $SEEDS; do
     for method in $METHODS; do
         run=$OUT/$method/seed$seed
-        evaluated=false finetuned=true
+        evaluated=false finetuned=true linear=true
         [ -f "$run/occlusion$suffix.json" ] && evaluated=true
         [ "$FINETUNE" = 1 ] && [ ! -f "$run/finetune.json" ] && finetuned=false
-        if $evaluated && $finetuned; then
+        # A k-NN from before --linear: its features get the linear fit.
+        $evaluated && ! grep -q '"linear_top1"' "$run/knn$suffix.json" &&
+            linear=false
+        if $evaluated && $finetuned && $linear; then
             echo "$method seed $seed: $FEATURE done before, skipped"
             continue
         fi
@@ -140,11 +145,17 @@ for seed in $SEEDS; do
                    train_dataloader.dataset.data_root="$DATA"
                    val_dataloader.dataset.data_root="$DATA"
                    test_dataloader.dataset.data_root="$DATA")
-        if ! $evaluated; then
+        if ! $evaluated || ! $linear; then
             $PY tools/analysis_tools/knn_eval.py "${CONFIG[$method]}" \
-                "$ckpt" --feature "$FEATURE" --out "$run/knn$suffix.json" \
+                "$ckpt" --feature "$FEATURE" --linear \
+                --out "$run/knn$suffix.json" \
                 --cfg-options train_dataloader.dataset.data_root="$DATA" \
                 > "$run.knn$suffix.log" 2>&1
+            $evaluated && echo "$method seed $seed ($FEATURE): converged" \
+                "linear $(grep -o '"linear_top1": [0-9.]*' \
+                    "$run/knn$suffix.json")"
+        fi
+        if ! $evaluated; then
             # $probe_feature is unquoted: one option a word.
             probe_opts=("${eval_opts[@]}" $probe_feature)
             probe=$run/probe$suffix

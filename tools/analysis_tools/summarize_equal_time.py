@@ -3,7 +3,9 @@ deviation over seeds of k-NN and linear-probe top-1, the pretraining wall
 time, and the occlusion curves (mean over seeds). Where runs were also
 evaluated on the mean of the patch tokens (``FEATURE=patch_mean``), its
 k-NN and probe top-1 get two columns more; where they were fine-tuned
-(``FINETUNE=1``), the fine-tuned top-1 one more.
+(``FINETUNE=1``), the fine-tuned top-1 one more; where the k-NN also fitted
+a converged linear classifier (``knn_eval.py --linear``, which
+``shapes_equal_time.sh`` passes), its top-1 one more.
 
 Example::
 
@@ -19,14 +21,26 @@ import statistics
 from datetime import datetime
 from typing import Optional
 
-# The columns shown where any run has their JSON file: header, file, key.
-# FEATURE=patch_mean of shapes_equal_time.sh writes the first two,
-# FINETUNE=1 the third.
+# The columns shown where any run has their key in their JSON file:
+# header, file, key. FEATURE=patch_mean of shapes_equal_time.sh writes the
+# patch-mean files, FINETUNE=1 the fine-tuning's, knn_eval.py --linear the
+# converged linear classifier's key.
 OPTIONAL_COLUMNS = (
+    ('converged linear top-1', 'knn.json', 'linear_top1'),
     ('k-NN top-1 (patch mean)', 'knn_patch_mean.json', 'knn_top1'),
     ('linear top-1 (patch mean)', 'probe_patch_mean.json', 'accuracy/top1'),
+    ('converged linear top-1 (patch mean)', 'knn_patch_mean.json',
+     'linear_top1'),
     ('fine-tune top-1', 'finetune.json', 'accuracy/top1'),
 )
+
+
+def json_value(path: str, key: str):
+    """``key`` of the JSON file at ``path``; None if either is missing."""
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f).get(key)
 
 
 def pretrain_minutes(log_path: str) -> float:
@@ -72,8 +86,8 @@ def mean_std(values: list) -> str:
 def optional_mean_std(runs: list, name: str, key: str) -> str:
     """:func:`mean_std` of ``key`` in the runs' JSON file ``name``, over the
     runs that have it ('-' if none does), saying how many when not all."""
-    paths = [osp.join(r, name) for r in runs]
-    values = [json.load(open(p))[key] for p in paths if osp.isfile(p)]
+    values = [json_value(osp.join(r, name), key) for r in runs]
+    values = [v for v in values if v is not None]
     if not values:
         return '-'
     if len(values) < len(runs):
@@ -91,8 +105,11 @@ def main(argv=None) -> None:
         raise SystemExit(
             f'{args.out_dir}: no finished run (<method>/seed<n>/'
             'occlusion.json); give the OUT_DIR of shapes_equal_time.sh')
-    columns = [(header, name, key) for header, name, key in OPTIONAL_COLUMNS
-               if glob.glob(osp.join(args.out_dir, '*', 'seed*', name))]
+    columns = [
+        (header, name, key) for header, name, key in OPTIONAL_COLUMNS if any(
+            json_value(path, key) is not None
+            for path in glob.glob(osp.join(args.out_dir, '*', 'seed*', name)))
+    ]
     print('| method | seeds | pretrain min | k-NN top-1 | linear top-1 |' +
           ''.join(f' {header} |' for header, _, _ in columns) +
           ' shuffle drop 50 % / 90 % | detection AUC |')
