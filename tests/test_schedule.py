@@ -15,6 +15,7 @@ from mmengine.hooks import Hook
 from test_time_budget import ToyDataset, ToyModel, load
 from two_ranks import init_gloo, run_on_two_ranks
 
+from dilemma_mm.engine import schedule
 from dilemma_mm.engine.hooks import time_budget_hook
 from dilemma_mm.engine.runners.budget_loop import (FITTED_EPOCHS_KEY,
                                                    BudgetEpochBasedTrainLoop)
@@ -320,6 +321,47 @@ def test_refit_after_the_second_epoch_spends_the_budget(
     assert info['budget_fitted_after_epoch'] == 2
     straight = planned_lrs(tmp_path / 'planned', epochs)
     assert budget.lrs[8:] == straight[8:len(budget.lrs)]
+
+
+class WarmupArgHook(Hook):
+    """A hook with an epoch-valued argument, as DINO's teacher warm-up."""
+
+    def __init__(self, warmup_epochs):
+        self.warmup_epochs = warmup_epochs
+
+
+def test_refit_gives_back_the_warm_up_a_first_fit_cut(tmp_path,
+                                                      seconds_per_iteration,
+                                                      monkeypatch):
+    """The run above with a hook's 8-epoch warm-up: the first fit (4
+    epochs) cuts it to 2, the refit (10 epochs) makes it 5, as a run
+    planned for 10 epochs would have it, not 2."""
+    monkeypatch.setitem(schedule.EPOCH_HOOK_ARGS, 'WarmupArgHook',
+                        ('warmup_epochs', ))
+    seconds_per_iteration.startup_s = 10
+    runner = toy_runner(
+        tmp_path,
+        dict(
+            type='BudgetEpochBasedTrainLoop',
+            max_epochs=20,
+            time_budget_s=60,
+            fit_schedule=True,
+            fit_rounding='ceil'),
+        BUDGET_SCHEDULERS,
+        custom_hooks=[WarmupArgHook(warmup_epochs=8)])
+    warmups = []
+    hook = next(h for h in runner.hooks if isinstance(h, WarmupArgHook))
+    runner.register_hook(StartUp(seconds_per_iteration))
+
+    class Recorder(Hook):
+
+        def after_train_epoch(self, runner):
+            warmups.append(hook.warmup_epochs)
+
+    runner.register_hook(Recorder())
+    runner.train()
+    assert runner.train_loop.max_epochs == 10
+    assert warmups[:2] == [2, 5]
 
 
 def _rank0_clock_on_rank(rank: int, port: int, out_dir: str) -> None:

@@ -7,8 +7,8 @@ from mmengine import dist
 from mmengine.runner import EpochBasedTrainLoop
 
 from dilemma_mm.engine.hooks.time_budget_hook import TimeBudgetHook
-from dilemma_mm.engine.schedule import (fit_hook_args, fit_param_schedulers,
-                                        schedule_length)
+from dilemma_mm.engine.schedule import (EPOCH_HOOK_ARGS, fit_hook_args,
+                                        fit_param_schedulers, schedule_length)
 from dilemma_mm.registry import LOOPS
 
 # Message-hub key of the epochs the schedule was fitted to; saved in every
@@ -88,6 +88,13 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
             hooks = [TimeBudgetHook()]
             runner.register_hook(hooks[0])
         self._clock = hooks[0]
+        # The hooks' epoch-valued arguments as configured: a refit that
+        # lengthens the run gives back the warm-up a first fit cut.
+        self._hook_args = [(hook, {
+            arg: getattr(hook, arg)
+            for arg in EPOCH_HOOK_ARGS.get(type(hook).__name__, ())
+            if hasattr(hook, arg)
+        }) for hook in runner.hooks]
         # The runner builds its schedulers after the loop: keep their
         # configs to rebuild them fitted.
         self._scheduler_cfgs = copy.deepcopy(runner.param_schedulers)
@@ -145,7 +152,9 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
         hub = self.runner.message_hub
         hub.update_info('max_epochs', epochs)
         hub.update_info('max_iters', self._max_iters)  # read by CosineEMA
-        for hook in self.runner.hooks:
+        for hook, configured in self._hook_args:
+            for arg, value in configured.items():
+                setattr(hook, arg, value)
             fit_hook_args(hook, epochs)
 
     def _fit(self, epoch_s: float, left: float) -> None:
