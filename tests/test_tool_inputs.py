@@ -211,7 +211,8 @@ def test_equal_time_by_a_shared_budget(tmp_path):
 def evaluated_out_dir(tmp_path, knn='{"class token": 1, "linear_top1": 1}'):
     """An OUT_DIR of shapes_equal_time.sh whose seed 0 of DILEMMA + MoCo v3
     and random init is evaluated on the class token (its k-NN file holds
-    ``knn``), with the stub python; the checkpoint of each method."""
+    ``knn``), with the stub python; the checkpoint of each method, and the
+    script's command and environment for both."""
     python_stub(tmp_path)
     (tmp_path / 'shapes').mkdir()
     out = tmp_path / 'runs'
@@ -227,15 +228,6 @@ def evaluated_out_dir(tmp_path, knn='{"class token": 1, "linear_top1": 1}'):
     pretrain.mkdir()
     checkpoints['dilemma-mocov3'] = pretrain / 'epoch_8.pth'
     (pretrain / 'last_checkpoint').write_text(str(pretrain / 'epoch_8.pth'))
-    return out, checkpoints
-
-
-def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
-    """FEATURE=patch_mean over an OUT_DIR whose class-token evaluation is
-    done: nothing is pretrained again (a resumed budgeted run would train
-    on), every output has a name of its own, and a second run skips."""
-    out, checkpoints = evaluated_out_dir(tmp_path)
-    before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
     command = [
         osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
         str(out), '0'
@@ -243,8 +235,17 @@ def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
     env = dict(
         PYTHON=str(tmp_path / 'python'),
         DATA=str(tmp_path / 'shapes'),
-        METHODS='dilemma-mocov3 random-init',
-        FEATURE='patch_mean')
+        METHODS='dilemma-mocov3 random-init')
+    return out, checkpoints, command, env
+
+
+def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
+    """FEATURE=patch_mean over an OUT_DIR whose class-token evaluation is
+    done: nothing is pretrained again (a resumed budgeted run would train
+    on), every output has a name of its own, and a second run skips."""
+    out, checkpoints, command, env = evaluated_out_dir(tmp_path)
+    before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    env.update(FEATURE='patch_mean')
     run_tool(command, env=env)
 
     calls = (tmp_path / 'calls.txt').read_text()
@@ -279,15 +280,8 @@ def test_equal_time_adds_the_converged_linear_to_evaluated_seeds(tmp_path):
     """An OUT_DIR evaluated before knn_eval.py --linear: its k-NN runs again
     with --linear on the same checkpoints, nothing else runs, and a second
     run skips."""
-    out, checkpoints = evaluated_out_dir(tmp_path, knn='{"knn_top1": 1}')
-    command = [
-        osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
-        str(out), '0'
-    ]
-    env = dict(
-        PYTHON=str(tmp_path / 'python'),
-        DATA=str(tmp_path / 'shapes'),
-        METHODS='dilemma-mocov3 random-init')
+    out, checkpoints, command, env = evaluated_out_dir(
+        tmp_path, knn='{"knn_top1": 1}')
     proc = run_tool(command, env=env)
     calls = (tmp_path / 'calls.txt').read_text().splitlines()
     assert len(calls) == 2  # the k-NN of each method, nothing else
@@ -414,16 +408,8 @@ def test_equal_time_finetune_adds_to_evaluated_seeds(tmp_path):
     same checkpoints (the random initialisation too) and nothing else; on a
     fresh seed it pretrains, evaluates and fine-tunes; a second run skips;
     a value other than 0 or 1 is refused."""
-    out, checkpoints = evaluated_out_dir(tmp_path)
-    command = [
-        osp.join(REPO_ROOT, 'tools/analysis_tools/shapes_equal_time.sh'),
-        str(out), '0'
-    ]
-    env = dict(
-        PYTHON=str(tmp_path / 'python'),
-        DATA=str(tmp_path / 'shapes'),
-        METHODS='dilemma-mocov3 random-init',
-        FINETUNE='1')
+    out, checkpoints, command, env = evaluated_out_dir(tmp_path)
+    env.update(FINETUNE='1')
     run_tool(command, env=env)
     calls = (tmp_path / 'calls.txt').read_text().splitlines()
     assert len(calls) == 4  # train and test of the fine-tuning, twice
