@@ -295,6 +295,10 @@ def test_knn_eval_tool(tmp_path):
     result = json.load(open(patch_mean_out))
     assert result['feature'] == 'patch_mean'
     assert result['linear_top1'] == 100.
+    # Every decay reads all: the tie goes to the largest, not the edge.
+    assert result['linear_weight_decay'] == max(WEIGHT_DECAYS)
+    assert result['linear_weight_decay_at_edge'] is False
+    assert 'lower bound' not in proc.stdout
     assert set(
         result['linear_holdout_top1']) == {str(wd)
                                            for wd in WEIGHT_DECAYS}

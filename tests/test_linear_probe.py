@@ -25,7 +25,26 @@ def test_separable_classes_are_read_back():
     val = clusters(40, 4, 16, 0.1, seed=1)
     result = linear_probe_evaluate(*train, *val)
     assert result['top1'] == 100.
-    assert set(result['holdout_top1']) == {1e-5, 1e-4, 1e-3, 1e-2, 1e-1}
+    assert set(
+        result['holdout_top1']) == {1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1}
+
+
+def test_a_win_at_the_grids_smallest_weight_decay_is_flagged():
+    """Where the smallest decay tried reads more than the next, the
+    figure is a lower bound and says so; a tie goes to the larger decay and
+    is not flagged."""
+    train = clusters(40, 4, 16, 0.3, seed=0)
+    val = clusters(40, 4, 16, 0.3, seed=1)
+    # A decay of 1e3 leaves the weights near zero: the bias alone decides.
+    edge = linear_probe_evaluate(*train, *val, weight_decays=(1e-3, 1e3))
+    assert edge['weight_decay'] == 1e-3
+    assert edge['holdout_top1'][1e-3] > edge['holdout_top1'][1e3]
+    assert edge['weight_decay_at_edge']
+    tie = linear_probe_evaluate(*train, *val, weight_decays=(1e-4, 1e-3))
+    assert tie['holdout_top1'][1e-4] == tie['holdout_top1'][1e-3]
+    assert tie['weight_decay'] == 1e-3 and not tie['weight_decay_at_edge']
+    alone = linear_probe_evaluate(*train, *val, weight_decays=(1e-3, ))
+    assert not alone['weight_decay_at_edge']
 
 
 def test_labels_the_features_do_not_carry_stay_at_chance():
