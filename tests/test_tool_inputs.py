@@ -504,6 +504,16 @@ def test_summary_shows_patch_mean_columns_where_evaluated(tmp_path, capsys):
                                '40.50 ± 0.71 | 45.00 ± 0.00 (1 of 2 seeds) |')
     assert after[3].startswith('| random-init | 2 | 0.00 ± 0.00 | '
                                '10.50 ± 0.71 | 20.50 ± 0.71 | - |')
+    # A fit whose smallest weight decay won is a lower bound, and says so.
+    write(
+        tmp_path / 'mocov3/seed1/knn.json',
+        knn_top1=31.,
+        linear_top1=47.,
+        linear_weight_decay_at_edge=True)
+    summarize.main([str(tmp_path)])
+    after = capsys.readouterr().out.splitlines()
+    assert '| 40.50 ± 0.71 | 46.00 ± 1.41 (lower bound on 1 of 2: the ' \
+        'smallest weight decay won) | 50.50' in after[2]
 
 
 def test_summary_reads_no_detection_from_a_run_with_nothing_misplaced(
