@@ -115,7 +115,8 @@ elif args[0].endswith('train.py'):
     os.makedirs(work_dir, exist_ok=True)
     open(os.path.join(work_dir, 'last_checkpoint'), 'w').write('x.pth')
 elif args[0].endswith('knn_eval.py'):
-    linear = dict(linear_top1=2.0) if '--linear' in args else {{}}
+    linear = (dict(linear_top1=2.0, linear_weight_decay_at_edge=False)
+              if '--linear' in args else {{}})
     json.dump(dict(knn_top1=1.0, **linear), open(after('--out'), 'w'))
 elif args[0].endswith('test.py'):
     print('{{}}')
@@ -208,7 +209,9 @@ def test_equal_time_by_a_shared_budget(tmp_path):
         assert not (tmp_path / f'bad{bad}').exists()
 
 
-def evaluated_out_dir(tmp_path, knn='{"class token": 1, "linear_top1": 1}'):
+def evaluated_out_dir(tmp_path,
+                      knn='{"class token": 1, "linear_top1": 1, '
+                      '"linear_weight_decay_at_edge": false}'):
     """An OUT_DIR of shapes_equal_time.sh whose seed 0 of DILEMMA + MoCo v3
     and random init is evaluated on the class token (its k-NN file holds
     ``knn``), with the stub python; the checkpoint of each method, and the
@@ -276,12 +279,15 @@ def test_equal_time_patch_mean_evaluates_the_same_checkpoints(tmp_path):
         proc.stdout)
 
 
-def test_equal_time_adds_the_converged_linear_to_evaluated_seeds(tmp_path):
-    """An OUT_DIR evaluated before knn_eval.py --linear: its k-NN runs again
-    with --linear on the same checkpoints, nothing else runs, and a second
-    run skips."""
-    out, checkpoints, command, env = evaluated_out_dir(
-        tmp_path, knn='{"knn_top1": 1}')
+@pytest.mark.parametrize(
+    'knn', ['{"knn_top1": 1}', '{"knn_top1": 1, "linear_top1": 1}'],
+    ids=['before --linear', 'before the 1e-7 grid'])
+def test_equal_time_adds_the_converged_linear_to_evaluated_seeds(
+        tmp_path, knn):
+    """An OUT_DIR evaluated before knn_eval.py --linear, or before its grid
+    of weight decays reached 1e-7: its k-NN runs again with --linear on the
+    same checkpoints, nothing else runs, and a second run skips."""
+    out, checkpoints, command, env = evaluated_out_dir(tmp_path, knn=knn)
     proc = run_tool(command, env=env)
     calls = (tmp_path / 'calls.txt').read_text().splitlines()
     assert len(calls) == 2  # the k-NN of each method, nothing else

@@ -32,7 +32,8 @@
 # A seed whose evaluation finished is skipped when the script runs again,
 # and a killed pretraining resumes. The k-NN also fits a converged linear
 # classifier on its features (knn_eval.py --linear); a seed evaluated
-# before that gets only this, on its checkpoint.
+# before that, or before its weight-decay grid reached 1e-7, gets only
+# this, on its checkpoint.
 # FEATURE=patch_mean evaluates (k-NN, probe, occlusion) the mean of the
 # final-normed patch tokens instead of the class token (FEATURE=cls_token,
 # the default), into files of their own (knn_patch_mean.json,
@@ -110,8 +111,11 @@ for seed in $SEEDS; do
         evaluated=false finetuned=true linear=true
         [ -f "$run/occlusion$suffix.json" ] && evaluated=true
         [ "$FINETUNE" = 1 ] && [ ! -f "$run/finetune.json" ] && finetuned=false
-        # A k-NN from before --linear: its features get the linear fit.
-        $evaluated && ! grep -q '"linear_top1"' "$run/knn$suffix.json" &&
+        # A k-NN from before --linear, or from before its weight-decay grid
+        # reached 1e-7 (no linear_weight_decay_at_edge): its features get
+        # the linear fit.
+        $evaluated &&
+            ! grep -q '"linear_weight_decay_at_edge"' "$run/knn$suffix.json" &&
             linear=false
         if $evaluated && $finetuned && $linear; then
             echo "$method seed $seed: $FEATURE done before, skipped"
