@@ -42,12 +42,17 @@ OPTIONAL_COLUMNS = (
 LOWER_BOUND_FLAGS = dict(linear_top1='linear_weight_decay_at_edge')
 
 
+def json_record(path: str) -> dict:
+    """The JSON file at ``path``; empty if it is missing."""
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
 def json_value(path: str, key: str):
     """``key`` of the JSON file at ``path``; None if either is missing."""
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f).get(key)
+    return json_record(path).get(key)
 
 
 def pretrain_minutes(log_path: str) -> float:
@@ -93,17 +98,15 @@ def mean_std(values: list) -> str:
 def optional_mean_std(runs: list, name: str, key: str) -> str:
     """:func:`mean_std` of ``key`` in the runs' JSON file ``name``, over the
     runs that have it ('-' if none does), saying how many when not all."""
-    values = [json_value(osp.join(r, name), key) for r in runs]
-    values = [v for v in values if v is not None]
+    records = [json_record(osp.join(r, name)) for r in runs]
+    values = [rec[key] for rec in records if rec.get(key) is not None]
     if not values:
         return '-'
     cell = mean_std(values)
     if len(values) < len(runs):
         cell += f' ({len(values)} of {len(runs)} seeds)'
     if key in LOWER_BOUND_FLAGS:
-        bounds = sum(
-            bool(json_value(osp.join(r, name), LOWER_BOUND_FLAGS[key]))
-            for r in runs)
+        bounds = sum(bool(rec.get(LOWER_BOUND_FLAGS[key])) for rec in records)
         if bounds:
             cell += (f' (lower bound on {bounds} of {len(values)}: '
                      'the smallest weight decay won)')
