@@ -5,7 +5,6 @@ when max_epochs and the schedulers disagree."""
 import json
 import os
 import os.path as osp
-import types
 import uuid
 
 import pytest
@@ -138,13 +137,19 @@ def test_train_epochs_refits_and_warns(tiny_image_folder, tmp_path):
     assert 'must be a positive integer' in proc.stdout
 
 
-def toy_runner(work_dir, train_cfg, param_scheduler, name=None, **kwargs):
+def toy_runner(work_dir,
+               train_cfg,
+               param_scheduler,
+               name=None,
+               clock=None,
+               **kwargs):
     """A runner of the toy model. Its name is unique unless given: mmengine
     shares one MessageHub between runners of the same name built within
     the same second, and a fitted length read from another test's hub cut
-    a run short."""
+    a run short. A :class:`SteppingClock` given as ``clock`` is moved by
+    the runner's iterations."""
     from mmengine.runner import Runner
-    return Runner(
+    runner = Runner(
         model=ToyModel(),
         work_dir=str(work_dir),
         train_dataloader=dict(
@@ -160,6 +165,9 @@ def toy_runner(work_dir, train_cfg, param_scheduler, name=None, **kwargs):
         experiment_name=name
         or f'toy_{osp.basename(str(work_dir))}_{uuid.uuid4().hex[:8]}',
         **kwargs)
+    if clock is not None:
+        runner.register_hook(clock)
+    return runner
 
 
 class LrRecorder(Hook):
@@ -175,35 +183,36 @@ class LrRecorder(Hook):
         self.lrs.append(round(runner.optim_wrapper.param_groups[0]['lr'], 12))
 
 
-class SteppingClock:
-    """``perf_counter`` of the time-budget hook that advances one second a
-    reading (an iteration costs one second, deterministically);
-    ``startup_s`` more seconds pass in the first epoch, as data workers
-    and first allocations take them in a real run."""
+class SteppingClock(Hook):
+    """``perf_counter`` of the time-budget hook, as a hook of the toy
+    runner that moves it: an iteration costs one second, reading the clock
+    costs none; ``startup_s`` more seconds pass in the first epoch, as data
+    workers and first allocations take them in a real run, and
+    ``slowdown_s`` more in each epoch than in the one before it."""
+
+    priority = 'HIGHEST'  # before the time-budget hook reads it
 
     def __init__(self):
         self.now = 0
         self.startup_s = 0
+        self.slowdown_s = 0
 
     def perf_counter(self):
-        self.now += 1
         return self.now
-
-
-class StartUp(Hook):
-    """Spends the clock's ``startup_s`` when the first epoch begins."""
-
-    def __init__(self, clock):
-        self.clock = clock
 
     def before_train_epoch(self, runner):
         if runner.epoch == 0:
-            self.clock.now += self.clock.startup_s
+            self.now += self.startup_s
+        self.now += self.slowdown_s * runner.epoch
+
+    def after_train_iter(self, runner, *args, **kwargs):
+        self.now += 1
 
 
 @pytest.fixture
 def seconds_per_iteration(monkeypatch):
-    """The :class:`SteppingClock` of the time-budget hook."""
+    """The :class:`SteppingClock` of the time-budget hook; give it to the
+    runner (``toy_runner(..., clock=)``) to move it."""
     clock = SteppingClock()
     monkeypatch.setattr(time_budget_hook, 'time', clock)
     return clock
@@ -226,10 +235,12 @@ BUDGET_SCHEDULERS = [
 ]
 
 
-def budget_run(work_dir, clock=None, budget_s=29, **loop):
-    """Train the toy runner 20 planned epochs with a ``budget_s`` budget
-    fitted after the first epoch (and the second: ``refit``); the runner
-    and the learning rates it went through."""
+def budget_run(work_dir, clock, budget_s=22, name=None, **loop):
+    """Train the toy runner (4 iterations an epoch, on ``clock``) 20
+    planned epochs with a ``budget_s`` budget, fitted after the first
+    epoch and refitted after every later one unless ``refit=False``; the
+    runner, the learning rates it went through and the length planned
+    after each epoch."""
     runner = toy_runner(
         work_dir,
         dict(
@@ -237,12 +248,21 @@ def budget_run(work_dir, clock=None, budget_s=29, **loop):
             max_epochs=20,
             time_budget_s=budget_s,
             fit_schedule=True,
-            **loop), BUDGET_SCHEDULERS)
+            **loop),
+        BUDGET_SCHEDULERS,
+        name=name,
+        clock=clock)
     lrs = LrRecorder(runner)
-    if clock is not None:
-        runner.register_hook(StartUp(clock))
+    plans = []
+
+    class PlanRecorder(Hook):
+
+        def after_train_epoch(self, runner):
+            plans.append(runner.max_epochs)
+
+    runner.register_hook(PlanRecorder())
     runner.train()
-    return runner, lrs
+    return runner, lrs, plans
 
 
 def planned_lrs(work_dir, epochs):
@@ -256,13 +276,14 @@ def planned_lrs(work_dir, epochs):
 
 
 def test_budget_fits_epochs_and_schedule(tmp_path, seconds_per_iteration):
-    """20 planned epochs of 4 iterations, a 29 s budget at 5 s an epoch
-    (22 s left after the first): the loop fits 5 epochs, and the learning
-    rate of every iteration is that of a run planned for 5 epochs. (No
-    refit: the toy clock counts its readings as seconds, so a second fit
-    would cost two.)"""
-    runner, budget = budget_run(tmp_path / 'budget', refit=False)
+    """20 planned epochs of 4 s, a 22 s budget (18 s left after the
+    first): the loop fits 5 epochs, the refits at the same speed keep
+    them, and the learning rate of every iteration is that of a run
+    planned for 5 epochs."""
+    runner, budget, plans = budget_run(tmp_path / 'budget',
+                                       seconds_per_iteration)
     assert runner.epoch == 5 and runner.iter == 20
+    assert plans == [5] * 5
     ckpt = load(str(tmp_path / 'budget' / 'epoch_5.pth'))  # the last saved
     assert ckpt['message_hub']['runtime_info'][FITTED_EPOCHS_KEY] == 5
 
@@ -273,16 +294,16 @@ def test_budget_fits_epochs_and_schedule(tmp_path, seconds_per_iteration):
 
 def test_ceil_rounding_lets_the_budget_cut_the_last_epoch(
         tmp_path, seconds_per_iteration):
-    """The run above with fit_rounding='ceil': 22 s left at 5 s an epoch
-    fit 4.4 epochs, so 6 are planned and the budget stops the sixth; up to
+    """The run above with fit_rounding='ceil': 18 s left at 4 s an epoch
+    fit 4.5 epochs, so 6 are planned and the budget stops the sixth; up to
     there the learning rate is that of a run planned for 6 epochs."""
-    runner, budget = budget_run(
-        tmp_path / 'budget', fit_rounding='ceil', refit=False)
+    runner, budget, _ = budget_run(
+        tmp_path / 'budget', seconds_per_iteration, fit_rounding='ceil')
     assert runner.train_loop.max_epochs == 6
-    assert 20 < runner.iter < 24  # stopped inside the sixth epoch
-    stop = load(str(tmp_path / 'budget' / f'budget_iter_{runner.iter}.pth'))
+    assert runner.iter == 22  # stopped inside the sixth epoch, at 22 s
+    stop = load(str(tmp_path / 'budget' / 'budget_iter_22.pth'))
     assert stop['message_hub']['runtime_info'][FITTED_EPOCHS_KEY] == 6
-    assert stop['message_hub']['runtime_info']['time_spent_s'] >= 29
+    assert stop['message_hub']['runtime_info']['time_spent_s'] == 22
 
     straight = planned_lrs(tmp_path / 'planned', 6)
     assert budget.lrs == straight[:len(budget.lrs)]
@@ -291,14 +312,14 @@ def test_ceil_rounding_lets_the_budget_cut_the_last_epoch(
 @pytest.mark.parametrize('refit', [False, True])
 def test_refit_after_the_second_epoch_spends_the_budget(
         tmp_path, seconds_per_iteration, refit):
-    """A first epoch slowed by 10 s of start-up (15 s against 5 s for the
+    """A first epoch slowed by 10 s of start-up (14 s against 4 s for the
     next) makes a fit from it plan too few epochs, and the run ends well
     before its 60 s budget. Fitting again from the second epoch plans the
     epochs the rest allows, the budget cuts the last, and from then on
     the learning rate is that of a run planned for that length."""
     clock = seconds_per_iteration
     clock.startup_s = 10
-    runner, budget = budget_run(
+    runner, budget, plans = budget_run(
         tmp_path / 'budget',
         clock,
         budget_s=60,
@@ -306,21 +327,39 @@ def test_refit_after_the_second_epoch_spends_the_budget(
         refit=refit)
     spent = runner.message_hub.get_info('time_spent_s')
     if not refit:
-        # 43 s left after 15: 2.9 epochs more, so 4 (ceil), all done early.
-        assert runner.train_loop.max_epochs == 4 and runner.iter == 16
-        assert spent < 40
+        # 46 s left after 14: 3.3 epochs more, so 5 (ceil), all done at 30.
+        assert plans == [5] * 5 and runner.iter == 20 and spent == 30
         return
-    # After epoch 2, 36 s left at 5 s an epoch: 7.2 more, so 10 planned,
-    # and the budget stops the tenth.
-    epochs = runner.train_loop.max_epochs
-    assert epochs == 10
-    assert spent >= 60 and 36 < runner.iter < 40
-    ckpt = load(str(tmp_path / 'budget' / f'budget_iter_{runner.iter}.pth'))
+    # After epoch 2, 42 s left at 4 s an epoch: 10.5 more, so 13 planned,
+    # and the budget stops the thirteenth, at 60 s.
+    assert plans == [5] + [13] * 11
+    assert runner.train_loop.max_epochs == 13 and runner.iter == 50
+    ckpt = load(str(tmp_path / 'budget' / 'budget_iter_50.pth'))
     info = ckpt['message_hub']['runtime_info']
-    assert info[FITTED_EPOCHS_KEY] == 10
-    assert info['budget_fitted_after_epoch'] == 2
-    straight = planned_lrs(tmp_path / 'planned', epochs)
+    assert info[FITTED_EPOCHS_KEY] == 13
+    assert info['budget_fitted_after_epoch'] == 12
+    assert info['budget_timed_since'] == [1, 14]  # the second epoch's start
+    straight = planned_lrs(tmp_path / 'planned', 13)
     assert budget.lrs[8:] == straight[8:len(budget.lrs)]
+
+
+def test_refit_every_epoch_lets_a_slowing_run_end_its_cosine(
+        tmp_path, seconds_per_iteration):
+    """Epochs that each take a second longer than the one before (4, 5,
+    6, ... s): the fit from the second epoch alone plans 13 epochs, and
+    the 60 s budget would stop the eighth, 24 of the cosine's 44
+    iterations in, at 43 % of the peak learning rate. Refitted from the
+    mean epoch time after every epoch, the plan shrinks as the epochs slow
+    (9 at the end) and the budget stops the run at 5 % of the peak."""
+    clock = seconds_per_iteration
+    clock.slowdown_s = 1
+    runner, budget, plans = budget_run(
+        tmp_path / 'budget', clock, budget_s=60, fit_rounding='ceil')
+    assert plans == [15, 13, 12, 11, 10, 9, 9]
+    assert runner.iter == 32 and runner.train_loop.max_epochs == 9
+    peak = max(budget.lrs)
+    assert budget.lrs[-1] < 0.06 * peak
+    assert planned_lrs(tmp_path / 'planned', 13)[31] > 0.4 * peak
 
 
 class WarmupArgHook(Hook):
@@ -333,9 +372,9 @@ class WarmupArgHook(Hook):
 def test_refit_gives_back_the_warm_up_a_first_fit_cut(tmp_path,
                                                       seconds_per_iteration,
                                                       monkeypatch):
-    """The run above with a hook's 8-epoch warm-up: the first fit (4
-    epochs) cuts it to 2, the refit (10 epochs) makes it 5, as a run
-    planned for 10 epochs would have it, not 2."""
+    """The run of 10 s start-up above with a hook's 8-epoch warm-up: the
+    first fit (5 epochs) cuts it to 2, the refit (13 epochs) makes it 6,
+    as a run planned for 13 epochs would have it, not 2."""
     monkeypatch.setitem(schedule.EPOCH_HOOK_ARGS, 'WarmupArgHook',
                         ('warmup_epochs', ))
     seconds_per_iteration.startup_s = 10
@@ -348,10 +387,10 @@ def test_refit_gives_back_the_warm_up_a_first_fit_cut(tmp_path,
             fit_schedule=True,
             fit_rounding='ceil'),
         BUDGET_SCHEDULERS,
+        clock=seconds_per_iteration,
         custom_hooks=[WarmupArgHook(warmup_epochs=8)])
     warmups = []
     hook = next(h for h in runner.hooks if isinstance(h, WarmupArgHook))
-    runner.register_hook(StartUp(seconds_per_iteration))
 
     class Recorder(Hook):
 
@@ -360,18 +399,16 @@ def test_refit_gives_back_the_warm_up_a_first_fit_cut(tmp_path,
 
     runner.register_hook(Recorder())
     runner.train()
-    assert runner.train_loop.max_epochs == 10
-    assert warmups[:2] == [2, 5]
+    assert runner.train_loop.max_epochs == 13
+    assert warmups[:3] == [2, 6, 6]
 
 
 def _rank0_clock_on_rank(rank: int, port: int, out_dir: str) -> None:
     """Each rank's own clock (rank 1 started 3 s later, its epoch looks
     4 s shorter) goes into the fit; what the fit gets is written out."""
     init_gloo(rank, port)
-    loop = types.SimpleNamespace(
-        time_budget_s=100.,
-        _clock=types.SimpleNamespace(spent_s=lambda: 30. - 3 * rank))
-    figures = BudgetEpochBasedTrainLoop._rank0_clock(loop, 20. - 4 * rank)
+    figures = BudgetEpochBasedTrainLoop._rank0_clock(20. - 4 * rank,
+                                                     70. + 3 * rank)
     with open(osp.join(out_dir, f'rank{rank}.json'), 'w') as f:
         json.dump(figures, f)
 
@@ -406,12 +443,46 @@ def test_resumed_budget_run_keeps_fitted_length(tmp_path,
         time_budget_s=14,
         fit_schedule=True)
     schedulers = [dict(type='CosineAnnealingLR', T_max=20, begin=0, end=20)]
-    toy_runner(tmp_path, dict(train_cfg, max_epochs=2), schedulers).train()
+    toy_runner(
+        tmp_path,
+        dict(train_cfg, max_epochs=2),
+        schedulers,
+        clock=seconds_per_iteration).train()
     resumed = toy_runner(
-        tmp_path, train_cfg, schedulers, name='resumed', resume=True)
+        tmp_path,
+        train_cfg,
+        schedulers,
+        name='resumed',
+        clock=seconds_per_iteration,
+        resume=True)
     resumed.train()
     # Fitted to 2 (its cap) in the first run; resuming does not train on.
     assert resumed.epoch == 2
+
+
+def test_resumed_budget_run_refits_from_the_saved_timing(
+        tmp_path, seconds_per_iteration):
+    """The 22 s ceil run above, stopped by its budget in the sixth epoch
+    and resumed with 42 s: it redoes the sixth epoch (26 s spent), then
+    refits from the epochs timed before the stop, 22 s over 5 since the
+    second began, to 6 + 16 / 4.4 = 9.6, so 10 epochs."""
+    clock = seconds_per_iteration
+    budget_run(tmp_path, clock, fit_rounding='ceil', name='first')
+    resumed = toy_runner(
+        tmp_path,
+        dict(
+            type='BudgetEpochBasedTrainLoop',
+            max_epochs=20,
+            time_budget_s=42,
+            fit_schedule=True,
+            fit_rounding='ceil'),
+        BUDGET_SCHEDULERS,
+        name='resumed',
+        clock=clock,
+        resume=True)
+    resumed.train()
+    assert resumed.train_loop.max_epochs == 10
+    assert resumed.message_hub.get_info('budget_timed_since') == [1, 4]
 
 
 def test_fit_schedule_refuses_iteration_loops():

@@ -14,9 +14,13 @@ from dilemma_mm.registry import LOOPS
 # Message-hub key of the epochs the schedule was fitted to; saved in every
 # checkpoint, so a resumed run keeps the fitted length.
 FITTED_EPOCHS_KEY = 'budget_fitted_epochs'
-# ... and of the epoch whose time made that fit, so that a resumed run
-# refits after the second epoch only if it has not done so.
+# ... and of the epoch after which it was fitted (a checkpoint from before
+# refits has none, and is not refitted).
 FITTED_AFTER_KEY = 'budget_fitted_after_epoch'
+# ... and of [epoch, seconds spent] when the epochs that time the refits
+# began: the second epoch (the first holds the start-up), or the first one
+# a resumed run trains when its checkpoint has none.
+TIMED_SINCE_KEY = 'budget_timed_since'
 
 
 @LOOPS.register_module()
@@ -43,10 +47,14 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
     budget train for the same seconds (the learning rate is then stopped
     within the last epoch of its cosine). The first epoch's time includes
     the start-up (data workers, first allocations), so with ``refit=True``
-    the loop fits again after the second epoch from that epoch's time
-    alone: a run whose later epochs are faster than its first no longer
-    ends before the budget. Every rank fits from rank 0's clock, so all
-    agree on the length.
+    the loop fits again after every later epoch, from the mean time of the
+    epochs since the second began (their saving and evaluation hooks
+    included, as the budget counts them): a run whose later epochs are
+    faster than its first no longer ends before the budget, and one whose
+    epochs slow down shortens its plan while it runs, so that the budget
+    ends its cosine, not the middle of it. Each change of length is
+    logged. Every rank fits from rank 0's clock, so all agree on the
+    length.
 
     Args:
         time_budget_s (float, optional): Seconds of training allowed.
@@ -55,8 +63,9 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
             after the first epoch. Defaults to False.
         fit_rounding (str): ``'floor'`` (whole epochs) or ``'ceil'`` (the
             budget ends the last epoch). Defaults to ``'floor'``.
-        refit (bool): With ``fit_schedule``, fit again after the second
-            epoch from its time. Defaults to True.
+        refit (bool): With ``fit_schedule``, fit again after every later
+            epoch from the mean epoch time since the second. Defaults to
+            True.
         **kwargs: Arguments of :class:`EpochBasedTrainLoop`.
     """
 
@@ -110,6 +119,10 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
     def run_epoch(self) -> None:
         """Iterate one epoch, or part of it when the budget runs out."""
         start = self._clock.spent_s()
+        hub = self.runner.message_hub
+        if (self.fit_schedule and self._epoch >= 1
+                and hub.get_info(TIMED_SINCE_KEY) is None):
+            hub.update_info(TIMED_SINCE_KEY, [self._epoch, start])
         self.runner.call_hook('before_train_epoch')
         self.runner.model.train()
         for idx, data_batch in enumerate(self.dataloader):
@@ -118,28 +131,33 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
                 return
         # Fitted before the epoch's hooks, so that they see the new length
         # (the checkpoint hook saves the last epoch).
-        if self._fits_now():
-            self._fit(*self._rank0_clock(self._clock.spent_s() - start))
+        epoch_s = self._timed_epoch_s(start) if self.fit_schedule else None
+        if epoch_s is not None:
+            self._fit(*self._rank0_clock(*epoch_s))
         self.runner.call_hook('after_train_epoch')
         self._epoch += 1
 
-    def _fits_now(self) -> bool:
-        """Whether the epoch ending now is timed for a fit: the first, and
-        with ``refit`` the second (which may lengthen a run fitted to 2)."""
-        if not self.fit_schedule:
-            return False
+    def _timed_epoch_s(self, start: float) -> Optional[Tuple[float, float]]:
+        """The seconds an epoch takes and the budget's seconds left, when
+        the epoch ending now (which began at ``start``) is timed for a fit:
+        the first, from its own time; with ``refit``, every later one, from
+        the mean since the timing began. ``None`` when it is not."""
         hub = self.runner.message_hub
+        now = self._clock.spent_s()
+        left = self.time_budget_s - now
         if hub.get_info(FITTED_EPOCHS_KEY) is None:
-            return True
+            return now - start, left
         # A checkpoint from before refits has the length but no epoch.
-        return (self.refit and hub.get_info(FITTED_AFTER_KEY) == 1
-                and self._epoch + 1 == 2)
+        if not self.refit or hub.get_info(FITTED_AFTER_KEY) is None:
+            return None
+        since_epoch, since_s = hub.get_info(TIMED_SINCE_KEY)
+        return (now - since_s) / (self._epoch + 1 - since_epoch), left
 
-    def _rank0_clock(self, epoch_s: float) -> Tuple[float, float]:
+    @staticmethod
+    def _rank0_clock(epoch_s: float, left: float) -> Tuple[float, float]:
         """The epoch's seconds and the budget's seconds left, as rank 0
         measured them: ranks start their clocks apart, and a fit that
         differed between them would hang the first collective after it."""
-        left = self.time_budget_s - self._clock.spent_s()
         if dist.get_world_size() > 1:
             figures = torch.tensor([epoch_s, left], dtype=torch.float64)
             dist.broadcast(figures, src=0)
@@ -167,14 +185,23 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
         cut = self.fit_rounding == 'ceil' and part > 0
         # The cap is the planned length, not one a first fit set.
         epochs = max(done, min(self._planned_epochs, fit + cut))
-        self.runner.message_hub.update_info(FITTED_EPOCHS_KEY, epochs)
-        self.runner.message_hub.update_info(FITTED_AFTER_KEY, done)
+        hub = self.runner.message_hub
+        first = hub.get_info(FITTED_AFTER_KEY) is None
+        hub.update_info(FITTED_EPOCHS_KEY, epochs)
+        hub.update_info(FITTED_AFTER_KEY, done)
+        if epochs == self._max_epochs and not first:
+            return
         ends = (f'the budget ends epoch {epochs}'
                 if cut and epochs == fit + 1 else 'whole epochs')
+        timed = (f'epoch {done} took' if first else
+                 f'after epoch {done} an epoch takes {epoch_s:.1f} s on '
+                 'average (the start-up excluded),')
+        if first:
+            timed += f' {epoch_s:.1f} s,'
         self.runner.logger.info(
-            f'Time budget: epoch {done} took {epoch_s:.1f} s, {left:.1f} s '
-            f'are left: {epochs} of {self._planned_epochs} epochs fit '
-            f'({ends}); schedule fitted to {epochs} epochs.')
+            f'Time budget: {timed} {left:.1f} s are left: {epochs} of '
+            f'{self._planned_epochs} epochs fit ({ends}); schedule fitted '
+            f'to {epochs} epochs.')
         if epochs == self._max_epochs:
             return
         self._set_max_epochs(epochs)
