@@ -26,9 +26,12 @@
 # mode: 3x the configs' own). It plans one epoch more than fits whole and
 # the budget cuts it (fit_rounding=ceil), so both train S seconds, their
 # learning rates stopped within the last epoch of the cosine. It fits
-# again after the second epoch, whose time has no start-up in it: fitted
-# from the first alone, a run whose later epochs are faster ended early
-# (MAE, 800 s: 12.85 min against 13.28 for DILEMMA + MAE).
+# again after every later epoch from the mean epoch time since the second,
+# which has no start-up in it: fitted from the first alone, a run whose
+# later epochs are faster ended early (MAE, 800 s: 12.85 min against
+# 13.28 for DILEMMA + MAE), and fitted from the second alone, one whose
+# epochs slowed had its cosine cut (DILEMMA + SimCLR, 1680 s: epoch 31.1
+# of 34).
 # A seed whose evaluation finished is skipped when the script runs again,
 # and a killed pretraining resumes. The k-NN also fits a converged linear
 # classifier on its features (knn_eval.py --linear); a seed evaluated
