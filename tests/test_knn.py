@@ -158,7 +158,7 @@ def test_extract_features_and_checkpoints(tmp_path):
 # MoCo v3's, DINO's and SimCLR's) and DilemmaMAEViT (out_type 'raw').
 PRETRAIN_CONFIGS = [
     CONFIG, 'configs/dilemma/'
-    'dilemma-mae_vit-tiny-p8-convstem_1xb128-coslr-8e_shapes.py'
+    'dilemma-mae_vit-tiny-p8-convstem_1xb128-coslr-20e_shapes.py'
 ]
 
 

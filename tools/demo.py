@@ -76,7 +76,7 @@ RECIPES = {
     'mocov3': _recipe('mocov3', 'DILEMMA + MoCo v3', 8),
     'dino': _recipe('dino', 'DILEMMA + DINO', 8),
     'simclr': _recipe('simclr', 'DILEMMA + SimCLR', 8),
-    'mae': _recipe('mae', 'DILEMMA + MAE', 8),
+    'mae': _recipe('mae', 'DILEMMA + MAE', 20),
 }
 # Where the shape data of each style is generated unless --data says.
 DEFAULT_DATA = dict(textured='data/shapes_textured', flat='data/shapes')
