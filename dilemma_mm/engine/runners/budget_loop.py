@@ -193,13 +193,11 @@ class BudgetEpochBasedTrainLoop(EpochBasedTrainLoop):
             return
         ends = (f'the budget ends epoch {epochs}'
                 if cut and epochs == fit + 1 else 'whole epochs')
-        timed = (f'epoch {done} took' if first else
+        timed = (f'epoch {done} took {epoch_s:.1f} s' if first else
                  f'after epoch {done} an epoch takes {epoch_s:.1f} s on '
-                 'average (the start-up excluded),')
-        if first:
-            timed += f' {epoch_s:.1f} s,'
+                 'average (the start-up excluded)')
         self.runner.logger.info(
-            f'Time budget: {timed} {left:.1f} s are left: {epochs} of '
+            f'Time budget: {timed}, {left:.1f} s are left: {epochs} of '
             f'{self._planned_epochs} epochs fit ({ends}); schedule fitted '
             f'to {epochs} epochs.')
         if epochs == self._max_epochs:
